@@ -1,0 +1,186 @@
+//! Which Flex Usage alerts a workspace should see.
+
+use crate::api::{FlexSettings, UsageSummary};
+use crate::{BillingCycle, Money};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Share of the cap at which the warning appears.
+const WARNING_PERCENT: u32 = 80;
+
+/// One alert about Flex Usage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Alert {
+    /// Spend has reached the cap: usage that needs more credits is blocked
+    /// until the cap is raised or the cycle resets on `resets_on`.
+    CapReached {
+        /// The cap in force.
+        cap: Money,
+        /// The day the billing cycle resets.
+        resets_on: NaiveDate,
+    },
+    /// Spend is at or past 80% of the cap.
+    Warning {
+        /// Whole percent of the cap used, rounded down (79.99% is 79).
+        percent: u32,
+        /// Spend so far this cycle.
+        spend: Money,
+        /// The cap in force.
+        cap: Money,
+    },
+    /// Flex credits are being consumed this cycle; prepaid credits cost less.
+    FlexActive {
+        /// Dollars per flex credit.
+        flex_rate: Money,
+        /// Dollars per prepaid credit.
+        prepaid_rate: Money,
+    },
+}
+
+/// Whole percent of `cap` that `spend` is, rounded down; `None` without a cap.
+///
+/// ```
+/// use billing_domain::{cap_percent, Money};
+/// assert_eq!(cap_percent(Money::from_cents(7_999), Some(Money::from_cents(10_000))), Some(79));
+/// assert_eq!(cap_percent(Money::from_cents(100), None), None);
+/// ```
+pub fn cap_percent(spend: Money, cap: Option<Money>) -> Option<u32> {
+    let cap = cap?;
+    if cap.amount() <= Decimal::ZERO {
+        return Some(100);
+    }
+    let pct = (spend.amount() * Decimal::ONE_HUNDRED / cap.amount()).floor();
+    Some(u32::try_from(pct).unwrap_or(if pct.is_sign_negative() { 0 } else { u32::MAX }))
+}
+
+/// The alerts to show, most urgent first.
+///
+/// Precedence: `CapReached` replaces `Warning` (never both). `FlexActive`
+/// accompanies `Warning` or stands alone, but not `CapReached`, since flex
+/// credits are no longer being drawn then. All require Flex Billing on and
+/// usage from the current cycle (`today` inside `cycle`); without a cap there
+/// are no percentage alerts.
+///
+/// ```
+/// use billing_domain::{alerts, Alert};
+/// # use billing_domain::{api::*, *};
+/// # let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+/// # let cycle = BillingCycle { start: d(11, 1), end: d(12, 1) };
+/// let flex = FlexSettings { enabled: true, cap: Some(Money::from_cents(10_000)),
+///     default_cap: Money::from_cents(10_000), version: 1 };
+/// let usage = UsageSummary { flex_spend: Money::from_cents(8_400), flex_credits: Credits::whole(21),
+///     ..UsageSummary::default() };
+/// let shown = alerts(&flex, &usage, &cycle, Money::from_cents(400), Money::from_cents(300), d(11, 24));
+/// assert!(matches!(shown[0], Alert::Warning { percent: 84, .. }));
+/// assert!(matches!(shown[1], Alert::FlexActive { .. }));
+/// ```
+pub fn alerts(
+    flex: &FlexSettings,
+    usage: &UsageSummary,
+    cycle: &BillingCycle,
+    flex_rate: Money,
+    prepaid_rate: Money,
+    today: NaiveDate,
+) -> Vec<Alert> {
+    let mut out = Vec::new();
+    if !flex.enabled || !cycle.contains(today) {
+        return out;
+    }
+    let percent = cap_percent(usage.flex_spend, flex.cap);
+    match (flex.cap, percent) {
+        (Some(cap), Some(_)) if usage.flex_spend >= cap => {
+            out.push(Alert::CapReached { cap, resets_on: cycle.end });
+            return out;
+        }
+        (Some(cap), Some(p)) if p >= WARNING_PERCENT => {
+            out.push(Alert::Warning { percent: p, spend: usage.flex_spend, cap });
+        }
+        _ => {}
+    }
+    if !usage.flex_credits.is_zero() {
+        out.push(Alert::FlexActive { flex_rate, prepaid_rate });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Credits;
+    use proptest::prelude::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+    const CYCLE: BillingCycle = BillingCycle {
+        start: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        end: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+    };
+
+    fn run(enabled: bool, cap: Option<i64>, spend: i64, flex_credits: i64) -> Vec<Alert> {
+        let flex = FlexSettings {
+            enabled,
+            cap: cap.map(Money::from_cents),
+            default_cap: Money::from_cents(10_000),
+            version: 1,
+        };
+        let usage = UsageSummary {
+            flex_spend: Money::from_cents(spend),
+            flex_credits: Credits::whole(flex_credits),
+            ..UsageSummary::default()
+        };
+        alerts(&flex, &usage, &CYCLE, Money::from_cents(400), Money::from_cents(300), d(11, 24))
+    }
+
+    #[test]
+    fn nothing_below_eighty_percent_without_flex_use() {
+        assert!(run(true, Some(10_000), 7_999, 0).is_empty());
+    }
+
+    #[test]
+    fn warning_at_eighty_percent_with_the_floor_percentage() {
+        assert!(matches!(run(true, Some(10_000), 8_000, 0)[..], [Alert::Warning { percent: 80, .. }]));
+        assert!(matches!(run(true, Some(10_000), 9_999, 0)[..], [Alert::Warning { percent: 99, .. }]));
+    }
+
+    #[test]
+    fn cap_reached_replaces_warning_and_flex_active() {
+        assert_eq!(
+            run(true, Some(10_000), 10_000, 25),
+            vec![Alert::CapReached { cap: Money::from_cents(10_000), resets_on: d(12, 1) }]
+        );
+    }
+
+    #[test]
+    fn flex_active_alone_and_with_warning() {
+        assert!(matches!(run(true, Some(10_000), 400, 1)[..], [Alert::FlexActive { .. }]));
+        assert!(matches!(
+            run(true, Some(10_000), 8_400, 21)[..],
+            [Alert::Warning { percent: 84, .. }, Alert::FlexActive { .. }]
+        ));
+    }
+
+    #[test]
+    fn no_cap_means_no_percentage_alerts() {
+        assert!(matches!(run(true, None, 1_000_000, 2_500)[..], [Alert::FlexActive { .. }]));
+    }
+
+    #[test]
+    fn flex_off_or_stale_cycle_shows_nothing() {
+        assert!(run(false, Some(10_000), 10_000, 25).is_empty());
+        let flex = FlexSettings { enabled: true, cap: Some(Money::from_cents(100)), default_cap: Money::ZERO, version: 1 };
+        let usage = UsageSummary { flex_spend: Money::from_cents(100), ..UsageSummary::default() };
+        assert!(alerts(&flex, &usage, &CYCLE, Money::ZERO, Money::ZERO, d(12, 1)).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn percentage_never_reaches_a_threshold_early(spend in 0i64..200_000, cap in 100i64..100_000) {
+            let p = cap_percent(Money::from_cents(spend), Some(Money::from_cents(cap))).unwrap();
+            prop_assert!(i64::from(p) * cap <= spend * 100);
+            prop_assert!((i64::from(p) + 1) * cap > spend * 100);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Credits and the order usage draws them in.
+
+use crate::Money;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// A quantity of platform credits; fractional amounts are allowed (`2.5`).
+/// Serialized as a JSON string, like money.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Credits(Decimal);
+
+impl Credits {
+    /// No credits.
+    pub const ZERO: Credits = Credits(Decimal::ZERO);
+    /// Credits keep at most this many decimal places.
+    pub const MAX_DECIMALS: u32 = 4;
+
+    /// Wraps a decimal, normalised (`2.50` becomes `2.5`).
+    pub fn new(d: Decimal) -> Credits {
+        Credits(d.normalize())
+    }
+
+    /// A whole number of credits.
+    pub fn whole(n: i64) -> Credits {
+        Credits(Decimal::from(n))
+    }
+
+    /// The quantity as a decimal.
+    pub fn amount(self) -> Decimal {
+        self.0
+    }
+
+    /// Whether this is zero credits.
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    fn sub(self, other: Credits) -> Credits {
+        Credits::new(self.0 - other.0)
+    }
+
+    /// What these credits cost at `rate` dollars per credit, to the cent.
+    pub fn cost(self, rate: Money) -> Money {
+        Money::new(self.0 * rate.amount())
+    }
+}
+
+impl std::ops::Add for Credits {
+    type Output = Credits;
+    fn add(self, other: Credits) -> Credits {
+        Credits::new(self.0 + other.0)
+    }
+}
+
+impl fmt::Display for Credits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+impl Serialize for Credits {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::decimal_serde::serialize(&self.0.normalize(), s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Credits {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::decimal_serde::deserialize(d).map(Credits::new)
+    }
+}
+
+/// What a workspace has to draw on when usage is recorded in the current cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balances {
+    /// Credits the plan includes each cycle.
+    pub included_total: Credits,
+    /// Included credits already used this cycle.
+    pub included_used: Credits,
+    /// Prepaid credits the workspace holds (they carry across cycles).
+    pub prepaid_balance: Credits,
+    /// Whether Flex Billing is on.
+    pub flex_enabled: bool,
+    /// The flex cap for this cycle; `None` means no limit.
+    pub flex_cap: Option<Money>,
+    /// Flex spend so far this cycle.
+    pub flex_spend: Money,
+    /// Dollars per flex credit.
+    pub flex_rate: Money,
+}
+
+/// How one usage record was paid for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draw {
+    /// Taken from the plan's included credits.
+    pub included: Credits,
+    /// Taken from prepaid credits.
+    pub prepaid: Credits,
+    /// Billed as Flex Usage.
+    pub flex: Credits,
+    /// What the flex credits cost (`flex` × the flex rate).
+    pub flex_cost: Money,
+}
+
+/// Why usage could not be recorded. Nothing is drawn in either case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrawError {
+    /// Included and prepaid credits are used up and Flex Billing is off.
+    NoCredits,
+    /// The flex credits needed would take spend past the cap.
+    FlexCapReached {
+        /// The cap in force.
+        cap: Money,
+        /// Spend so far this cycle.
+        spend: Money,
+    },
+}
+
+impl DrawError {
+    /// A stable machine-readable code, used by the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            DrawError::NoCredits => "no_credits",
+            DrawError::FlexCapReached { .. } => "flex_cap_reached",
+        }
+    }
+}
+
+impl fmt::Display for DrawError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DrawError::NoCredits => f.write_str(
+                "Included and prepaid credits are used up and Flex Billing is off. \
+                 Enable Flex Billing or purchase Prepaid Credits.",
+            ),
+            DrawError::FlexCapReached { cap, spend } => write!(
+                f,
+                "This usage would take Flex spend past the {cap} flex cap ({spend} used). \
+                 Raise the cap or wait for the billing cycle to reset."
+            ),
+        }
+    }
+}
+
+/// Draws `credits` in order: included credits, then prepaid, then Flex Usage
+/// (only while Flex Billing is on, and only within the cap).
+///
+/// All or nothing: if any part cannot be paid for, nothing is drawn.
+///
+/// ```
+/// use billing_domain::{draw, Balances, Credits, Money};
+/// let b = Balances {
+///     included_total: Credits::whole(10), included_used: Credits::whole(9),
+///     prepaid_balance: Credits::whole(1), flex_enabled: true,
+///     flex_cap: Some(Money::from_cents(10_000)), flex_spend: Money::ZERO,
+///     flex_rate: Money::from_cents(400),
+/// };
+/// let d = draw(&b, Credits::whole(3)).unwrap();
+/// assert_eq!((d.included, d.prepaid, d.flex), (Credits::whole(1), Credits::whole(1), Credits::whole(1)));
+/// assert_eq!(d.flex_cost, Money::from_cents(400));
+/// ```
+pub fn draw(b: &Balances, credits: Credits) -> Result<Draw, DrawError> {
+    let included_left = if b.included_total > b.included_used {
+        b.included_total.sub(b.included_used)
+    } else {
+        Credits::ZERO
+    };
+    let included = credits.min(included_left);
+    let rest = credits.sub(included);
+    let prepaid = rest.min(b.prepaid_balance.max(Credits::ZERO));
+    let flex = rest.sub(prepaid);
+    let flex_cost = flex.cost(b.flex_rate);
+    if !flex.is_zero() {
+        if !b.flex_enabled {
+            return Err(DrawError::NoCredits);
+        }
+        if let Some(cap) = b.flex_cap {
+            if b.flex_spend.add(flex_cost) > cap {
+                return Err(DrawError::FlexCapReached { cap, spend: b.flex_spend });
+            }
+        }
+    }
+    Ok(Draw { included, prepaid, flex, flex_cost })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn balances() -> Balances {
+        Balances {
+            included_total: Credits::whole(30),
+            included_used: Credits::ZERO,
+            prepaid_balance: Credits::whole(10),
+            flex_enabled: true,
+            flex_cap: Some(Money::from_cents(10_000)),
+            flex_spend: Money::ZERO,
+            flex_rate: Money::from_cents(400),
+        }
+    }
+
+    #[test]
+    fn included_first_then_prepaid_then_flex() {
+        let d = draw(&balances(), Credits::whole(45)).unwrap();
+        assert_eq!(d.included, Credits::whole(30));
+        assert_eq!(d.prepaid, Credits::whole(10));
+        assert_eq!(d.flex, Credits::whole(5));
+        assert_eq!(d.flex_cost, Money::from_cents(2_000));
+    }
+
+    #[test]
+    fn flex_off_with_nothing_left_is_no_credits() {
+        let b = Balances { flex_enabled: false, ..balances() };
+        assert_eq!(draw(&b, Credits::whole(41)), Err(DrawError::NoCredits));
+        assert!(draw(&b, Credits::whole(40)).is_ok());
+    }
+
+    #[test]
+    fn the_cap_is_inclusive_and_blocks_beyond() {
+        let b = Balances { included_total: Credits::ZERO, prepaid_balance: Credits::ZERO, ..balances() };
+        assert_eq!(draw(&b, Credits::whole(25)).unwrap().flex_cost, Money::from_cents(10_000));
+        let at_cap = Balances { flex_spend: Money::from_cents(10_000), ..b };
+        assert_eq!(
+            draw(&at_cap, Credits::new("0.1".parse().unwrap())),
+            Err(DrawError::FlexCapReached { cap: Money::from_cents(10_000), spend: Money::from_cents(10_000) })
+        );
+        let no_cap = Balances { flex_cap: None, ..at_cap };
+        assert!(draw(&no_cap, Credits::whole(1000)).is_ok());
+    }
+
+    #[test]
+    fn at_the_cap_included_credits_still_work() {
+        let b = Balances { flex_spend: Money::from_cents(10_000), ..balances() };
+        assert_eq!(draw(&b, Credits::whole(2)).unwrap().included, Credits::whole(2));
+    }
+
+    proptest! {
+        #[test]
+        fn a_draw_always_adds_up(
+            total in 0i64..100, used in 0i64..120, prepaid in 0i64..50,
+            want in 1i64..10_000, spend in 0i64..20_000, cap in proptest::option::of(100i64..20_000),
+            flex_enabled: bool,
+        ) {
+            let b = Balances {
+                included_total: Credits::whole(total), included_used: Credits::whole(used),
+                prepaid_balance: Credits::whole(prepaid), flex_enabled,
+                flex_cap: cap.map(Money::from_cents), flex_spend: Money::from_cents(spend),
+                flex_rate: Money::from_cents(400),
+            };
+            let want = Credits::new(Decimal::new(want, 2));
+            if let Ok(d) = draw(&b, want) {
+                prop_assert_eq!(d.included + d.prepaid + d.flex, want);
+                prop_assert!(d.prepaid <= b.prepaid_balance);
+                prop_assert!(d.flex.is_zero() || flex_enabled);
+                if let Some(c) = b.flex_cap {
+                    prop_assert!(d.flex.is_zero() || b.flex_spend.add(d.flex_cost) <= c);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Billing cycles: the period one flex cap covers.
+
+use crate::PlanInterval;
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// One billing cycle. `start` is its first day; `end` is the day the next cycle
+/// starts, which is when the cap's spend resets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingCycle {
+    /// First day of the cycle.
+    pub start: NaiveDate,
+    /// First day of the next cycle (exclusive end; the reset date).
+    pub end: NaiveDate,
+}
+
+impl BillingCycle {
+    /// The cycle that contains `today` for a plan that started on `anchor`.
+    ///
+    /// Cycles are counted from the anchor each time (not chained), so a plan
+    /// started on the 31st bills on the last day of short months and returns to
+    /// the 31st afterwards.
+    ///
+    /// ```
+    /// use billing_domain::{BillingCycle, PlanInterval};
+    /// use chrono::NaiveDate;
+    /// let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    /// let c = BillingCycle::containing(d(2026, 1, 31), PlanInterval::Month, d(2026, 3, 5));
+    /// assert_eq!((c.start, c.end), (d(2026, 2, 28), d(2026, 3, 31)));
+    /// ```
+    pub fn containing(anchor: NaiveDate, interval: PlanInterval, today: NaiveDate) -> BillingCycle {
+        let nth = |n: u32| {
+            anchor
+                .checked_add_months(Months::new(n * interval.months()))
+                .unwrap_or(NaiveDate::MAX)
+        };
+        if today < anchor {
+            return BillingCycle { start: anchor, end: nth(1) };
+        }
+        // A close first guess from the calendar, then step to the exact cycle.
+        let months_apart = (today.year_months() - anchor.year_months()).max(0) as u32;
+        let mut n = months_apart / interval.months();
+        n = n.saturating_sub(1);
+        while nth(n + 1) <= today {
+            n += 1;
+        }
+        BillingCycle { start: nth(n), end: nth(n + 1) }
+    }
+
+    /// The last day that belongs to this cycle.
+    pub fn last_day(&self) -> NaiveDate {
+        self.end.pred_opt().unwrap_or(self.end)
+    }
+
+    /// Whether `day` falls inside this cycle.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start <= day && day < self.end
+    }
+}
+
+trait YearMonths {
+    fn year_months(&self) -> i64;
+}
+
+impl YearMonths for NaiveDate {
+    fn year_months(&self) -> i64 {
+        use chrono::Datelike;
+        i64::from(self.year()) * 12 + i64::from(self.month0())
+    }
+}
+
+/// Formats a date for people: `Dec 1, 2026`.
+pub fn human_date(day: NaiveDate) -> String {
+    day.format("%b %-d, %Y").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn monthly_cycle_contains_today() {
+        let c = BillingCycle::containing(d(2026, 1, 15), PlanInterval::Month, d(2026, 11, 24));
+        assert_eq!((c.start, c.end), (d(2026, 11, 15), d(2026, 12, 15)));
+        assert_eq!(c.last_day(), d(2026, 12, 14));
+    }
+
+    #[test]
+    fn the_anchor_day_starts_a_new_cycle() {
+        let c = BillingCycle::containing(d(2026, 1, 15), PlanInterval::Month, d(2026, 12, 15));
+        assert_eq!(c.start, d(2026, 12, 15));
+    }
+
+    #[test]
+    fn annual_cycle_is_a_year() {
+        let c = BillingCycle::containing(d(2025, 3, 1), PlanInterval::Year, d(2026, 11, 24));
+        assert_eq!((c.start, c.end), (d(2026, 3, 1), d(2027, 3, 1)));
+    }
+
+    #[test]
+    fn dates_read_like_english() {
+        assert_eq!(human_date(d(2026, 12, 1)), "Dec 1, 2026");
+    }
+
+    proptest! {
+        #[test]
+        fn today_is_always_inside_its_cycle(
+            anchor_days in 0i64..3000, offset in 0i64..4000, yearly: bool
+        ) {
+            let anchor = d(2020, 1, 1) + chrono::Duration::days(anchor_days);
+            let today = anchor + chrono::Duration::days(offset);
+            let interval = if yearly { PlanInterval::Year } else { PlanInterval::Month };
+            let c = BillingCycle::containing(anchor, interval, today);
+            prop_assert!(c.contains(today), "{c:?} misses {today}");
+        }
+    }
+}

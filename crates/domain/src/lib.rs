@@ -1,0 +1,31 @@
+//! Flex Billing rules and the types that cross the wire.
+//!
+//! Shared by the page (compiled to `wasm32-unknown-unknown`) and the API server
+//! (native). Nothing here does I/O: every rule is a pure function of its inputs,
+//! so the browser and the server can never disagree about it.
+//!
+//! ```
+//! use billing_domain::{parse_cap, PlanInterval};
+//!
+//! let cap = parse_cap(" $1,200.00 ").unwrap();
+//! assert_eq!(cap, PlanInterval::Year.default_cap());
+//! assert_eq!(cap.to_string(), "$1,200.00");
+//! ```
+
+mod alerts;
+pub mod api;
+mod cap;
+mod cap_edit;
+mod credits;
+mod cycle;
+mod decimal_serde;
+mod money;
+mod plan;
+
+pub use alerts::{alerts, cap_percent, Alert};
+pub use cap_edit::{cap_field_text, decide_cap_save, CapSave};
+pub use cap::{parse_cap, CapError, MAX_CAP_CENTS, MIN_CAP_CENTS};
+pub use credits::{draw, Balances, Credits, Draw, DrawError};
+pub use cycle::{human_date, BillingCycle};
+pub use money::Money;
+pub use plan::{PlanInterval, Role};

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing the project needs, skipping what is already there.
+#   scripts/setup.sh          build + run: wasm target, trunk, wasm-bindgen-cli, wasm-opt
+#   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests
+# Safe to run again: every step checks first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION_REQ='^0.21'      # 0.22 needs a newer rustc than these machines have
+BINARYEN_VERSION=132           # Debian's wasm-opt (108) is too old for current Rust output
+AXE_VERSION=4.11.0
+TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
+  say "installing trunk $TRUNK_VERSION_REQ (about 8 minutes on 2 cores)"
+  cargo install trunk --version "$TRUNK_VERSION_REQ" --locked
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen library in Cargo.lock exactly.
+WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WB_VERSION"
+  # Without --locked: a yanked transitive dependency in its lock file would fail the install.
+  cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+
+WASM_OPT="$TOOLS_DIR/node_modules/.bin/wasm-opt"
+if ! "$WASM_OPT" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+  say "installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
+  mkdir -p "$TOOLS_DIR"
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+mkdir -p "$HOME/.cargo/bin"
+ln -sf "$WASM_OPT" "$HOME/.cargo/bin/wasm-opt"
+
+if [ "${1:-}" = "--test" ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing Chromium and ChromeDriver (Debian packages)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  if [ ! -f "$TOOLS_DIR/node_modules/axe-core/axe.min.js" ] || \
+     ! grep -q "\"version\": \"$AXE_VERSION\"" "$TOOLS_DIR/node_modules/axe-core/package.json"; then
+    say "installing axe-core@$AXE_VERSION (npm)"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "axe-core@$AXE_VERSION" >/dev/null
+  fi
+fi
+say "tools ready"
