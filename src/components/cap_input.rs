@@ -1,0 +1,165 @@
+//! The flex cap field: type a dollar amount, save by Enter, blur or Save.
+
+use crate::api::{ApiError, Backend, Change};
+use billing_domain::api::BillingState;
+use billing_domain::{cap_field_text, decide_cap_save, CapSave};
+use leptos::prelude::*;
+
+/// The id of the cap field, so "Raise cap" can move focus to it.
+pub const CAP_INPUT_ID: &str = "flex-cap-input";
+
+/// The cap field with its Save button.
+///
+/// Keeps what the person typed (a draft) apart from the saved cap, so a
+/// background refresh never overwrites typing and a failed save loses nothing.
+/// Escape restores the saved value. Validation is the domain's
+/// [`decide_cap_save`]; an invalid value is explained beside the field and
+/// nothing is sent.
+#[component]
+pub fn CapInput(
+    /// The billing state the field edits.
+    #[prop(into)]
+    state: Signal<BillingState>,
+    /// Where the save goes.
+    backend: Backend,
+    /// Receives the new state after a successful save.
+    on_change: Callback<BillingState>,
+    /// Label text before "(per month)"; must name the cap.
+    #[prop(default = "Flex cap")]
+    label: &'static str,
+    /// Element id of the field.
+    #[prop(default = CAP_INPUT_ID)]
+    id: &'static str,
+    /// Text already typed and submitted when the field appears (used by the preview).
+    #[prop(default = None)]
+    submitted_draft: Option<String>,
+) -> impl IntoView {
+    let saved = Memo::new(move |_| state.with(|s| s.flex.cap));
+    let per = Memo::new(move |_| state.with(|s| s.plan.interval.per()));
+    let draft = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let announce = RwSignal::new(String::new());
+    let save = Action::new_local(move |change: &Change| {
+        let change = *change;
+        let current = state.get_untracked();
+        async move { backend.apply(change, current).await }
+    });
+    let saving = save.pending();
+
+    Effect::new(move |_| {
+        let Some(result) = save.value().get() else { return };
+        match result {
+            Ok(new_state) => {
+                let cap = new_state.flex.cap;
+                let per = new_state.plan.interval.per();
+                on_change.run(new_state);
+                draft.set(None);
+                error.set(None);
+                announce.set(match cap {
+                    Some(cap) => format!("Cap saved: {cap} {per}"),
+                    None => "Cap removed".into(),
+                });
+            }
+            Err(e) => {
+                let why = match e {
+                    ApiError::Failed { code, message, .. } if code.starts_with("cap_") => message,
+                    e => format!("The cap wasn't saved: {} Your entry is kept; try again.", e.message()),
+                };
+                error.set(Some(why));
+                announce.set(String::new());
+            }
+        }
+    });
+
+    let try_save = move || {
+        if saving.get_untracked() {
+            return;
+        }
+        let decision = draft.with_untracked(|d| decide_cap_save(d.as_deref(), saved.get_untracked()));
+        match decision {
+            CapSave::Unchanged => {
+                draft.set(None);
+                error.set(None);
+            }
+            CapSave::Invalid(e) => {
+                error.set(Some(e.to_string()));
+                announce.set(String::new());
+            }
+            CapSave::Send(cap) => {
+                error.set(None);
+                announce.set(String::new());
+                save.dispatch(Change::SetCap(cap));
+            }
+        }
+    };
+    if let Some(text) = submitted_draft {
+        draft.set(Some(text));
+        try_save();
+    }
+
+    let shown = move || draft.get().unwrap_or_else(|| cap_field_text(saved.get()));
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || if error.with(Option::is_some) { format!("{error_id} {hint_id}") } else { hint_id.clone() }
+    };
+
+    view! {
+        <div class="cap-input" class:cap-input--invalid=move || error.with(Option::is_some)>
+            <label class="cap-input__label" for=id>
+                {label} " (" {per} ")"
+            </label>
+            <div class="cap-input__row">
+                <span class="cap-input__field" class:cap-input__field--busy=move || saving.get()>
+                    <span class="cap-input__prefix" aria-hidden="true">"$"</span>
+                    <input
+                        id=id
+                        type="text"
+                        inputmode="decimal"
+                        autocomplete="off"
+                        placeholder="No cap"
+                        prop:value=shown
+                        readonly=move || saving.get()
+                        aria-invalid=move || error.with(Option::is_some).to_string()
+                        aria-describedby=described_by
+                        aria-busy=move || saving.get().to_string()
+                        on:input=move |ev| draft.set(Some(event_target_value(&ev)))
+                        on:keydown=move |ev| match ev.key().as_str() {
+                            "Enter" => {
+                                ev.prevent_default();
+                                try_save();
+                            }
+                            "Escape" => {
+                                draft.set(None);
+                                error.set(None);
+                            }
+                            _ => {}
+                        }
+                        on:blur=move |_| try_save()
+                    />
+                </span>
+                <button
+                    type="button"
+                    class="btn btn--primary"
+                    aria-disabled=move || saving.get().to_string()
+                    on:click=move |_| try_save()
+                >
+                    <Show when=move || saving.get()>
+                        <span class="spinner" aria-hidden="true"></span>
+                    </Show>
+                    "Save"
+                </button>
+            </div>
+            <p class="cap-input__hint" id=hint_id>
+                {move || format!("Minimum $1.00. The most Flex Usage can cost this workspace {}.", per.get())}
+            </p>
+            <p class="cap-input__error" id=error_id hidden=move || error.with(Option::is_none)>
+                {move || error.get().unwrap_or_default()}
+            </p>
+            <p class="cap-input__status" role="status" aria-live="polite">
+                {move || if saving.get() { "Saving…".to_string() } else { announce.get() }}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,15 @@
+//! The Plan & Billing page's components, one file each.
+
+pub mod alert_banner;
+pub mod cap_input;
+pub mod confirm_dialog;
+pub mod credits_summary;
+pub mod flex_card;
+pub mod usage_meter;
+
+pub use alert_banner::AlertBanner;
+pub use cap_input::CapInput;
+pub use confirm_dialog::ConfirmDialog;
+pub use credits_summary::CreditsSummary;
+pub use flex_card::FlexCard;
+pub use usage_meter::UsageMeter;

@@ -1,0 +1,5 @@
+//! One module per route.
+
+pub mod billing;
+pub mod preview;
+pub mod purchase;
