@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every test: domain unit and property tests, the API against a real
+# server and SQLite file, and the browser end-to-end suite in headless Chromium.
+# Also lints the wasm release build, which the page ships as.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== page: release build (trunk)"
+trunk build --release
+
+echo "== page: clippy for wasm32, release"
+cargo clippy --release --target wasm32-unknown-unknown --bin billing-page -- -D warnings
+
+echo "== tests: domain, API, end-to-end"
+# Two browsers at a time fit the 2-core machines; each test has its own server, database and browser.
+cargo test --workspace -- --test-threads="${E2E_THREADS:-2}"

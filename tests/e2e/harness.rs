@@ -1,0 +1,257 @@
+//! The pieces every end-to-end test stands on: a real billing server on a
+//! loopback port with a fresh SQLite file, a headless Chromium driven through
+//! ChromeDriver, and their clean-up, even when a test fails.
+
+use billing_server::{demo, serve, Config, Db};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use thirtyfour::prelude::*;
+use tokio::sync::{oneshot, Mutex};
+use tokio::task::JoinHandle;
+
+/// How long a condition may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn dist_dir() -> PathBuf {
+    let dist = repo_root().join("dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "the page is not built: run `trunk build --release` (scripts/test.sh does) before the end-to-end tests"
+    );
+    dist
+}
+
+fn tools_dir() -> PathBuf {
+    std::env::var_os("BILLING_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/plan-billing-tools"))
+}
+
+pub fn axe_source() -> String {
+    let path = tools_dir().join("node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("axe-core not found at {} ({e}): run scripts/setup.sh --test", path.display()))
+}
+
+/// Polls `check` until it answers `Some`, for at most [`PATIENCE`].
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+}
+
+/// The billing server, stoppable and restartable on the same address and database.
+pub struct App {
+    pub base: String,
+    addr: SocketAddr,
+    db_path: PathBuf,
+    running: Mutex<Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>>,
+    keys: AtomicU64,
+    _dir: tempfile::TempDir,
+}
+
+impl App {
+    pub async fn start() -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("billing.sqlite3");
+        let db = Db::open(&db_path).expect("open database");
+        db.with(demo::seed_if_empty).expect("seed demo data");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let app = App {
+            base: format!("http://{addr}"),
+            addr,
+            db_path,
+            running: Mutex::new(None),
+            keys: AtomicU64::new(0),
+            _dir: dir,
+        };
+        app.serve_on(listener, db).await;
+        app
+    }
+
+    async fn serve_on(&self, listener: tokio::net::TcpListener, db: Db) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let config = Config { static_dir: Some(dist_dir()), demo: true, metering_tokens: vec![] };
+        let task = tokio::spawn(serve(listener, db, config, async {
+            let _ = stopped.await;
+        }));
+        *self.running.lock().await = Some((stop, task));
+    }
+
+    /// Stops answering: the port refuses connections until [`App::restart`].
+    pub async fn stop(&self) {
+        if let Some((stop, task)) = self.running.lock().await.take() {
+            let _ = stop.send(());
+            if tokio::time::timeout(Duration::from_secs(10), task).await.is_err() {
+                panic!("the server did not shut down within 10 s");
+            }
+        }
+    }
+
+    /// Serves again on the same address with the same database.
+    pub async fn restart(&self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.expect("rebind");
+        let db = Db::open(&self.db_path).expect("reopen database");
+        self.serve_on(listener, db).await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// An API client signed in as `email`.
+    pub async fn client(&self, email: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        let r = client
+            .get(self.url(&format!("/api/dev/login?email={}&next=/api/session", email.replace('@', "%40"))))
+            .send()
+            .await
+            .expect("sign in");
+        assert!(r.status().is_success(), "API sign-in as {email}: {}", r.status());
+        client
+    }
+
+    /// The billing state of `ws` as its owner reads it from the API.
+    pub async fn billing(&self, ws: &str) -> Value {
+        let c = self.client("owner@acme.test").await;
+        c.get(self.url(&format!("/api/workspaces/{ws}/billing"))).send().await.expect("GET billing").json().await.expect("JSON")
+    }
+
+    /// A change through the API as the owner (to set up a state).
+    pub async fn owner_change(&self, method: reqwest::Method, ws: &str, path: &str, body: Option<Value>) -> Value {
+        let c = self.client("owner@acme.test").await;
+        let mut req = c.request(method, self.url(&format!("/api/workspaces/{ws}/{path}")));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let r = req.send().await.expect("change");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.expect("JSON")
+    }
+
+    /// Records usage as metering would; answers the status and body.
+    pub async fn meter(&self, ws: &str, credits: &str) -> (u16, Value) {
+        let key = format!("e2e-{}", self.keys.fetch_add(1, Ordering::SeqCst));
+        let r = reqwest::Client::new()
+            .post(self.url(&format!("/api/workspaces/{ws}/usage")))
+            .bearer_auth(demo::DEMO_METERING_TOKEN)
+            .json(&json!({"credits": credits, "idempotency_key": key}))
+            .send()
+            .await
+            .expect("POST usage");
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+fn find_program(env: &str, candidates: &[&str]) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
+        return PathBuf::from(p);
+    }
+    for c in candidates {
+        let p = Path::new(c);
+        if p.is_absolute() && p.exists() {
+            return p.to_path_buf();
+        }
+        if let Some(found) = std::env::var_os("PATH")
+            .and_then(|path| std::env::split_paths(&path).map(|d| d.join(c)).find(|p| p.exists()))
+        {
+            return found;
+        }
+    }
+    panic!("{} not found (set {env}, or run scripts/setup.sh --test to install Chromium and ChromeDriver)", candidates[0]);
+}
+
+/// ChromeDriver in its own process group, so the browser it starts goes with it.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Driver {
+    pub async fn launch() -> Driver {
+        use std::os::unix::process::CommandExt;
+        let port = free_port();
+        let mut cmd = Command::new(find_program("CHROMEDRIVER", &["chromedriver", "/usr/bin/chromedriver"]));
+        cmd.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
+        // If the test process dies outright, the kernel ends ChromeDriver too.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start chromedriver");
+        let url = format!("http://127.0.0.1:{port}");
+        let status = format!("{url}/status");
+        eventually("chromedriver to answer", || {
+            let status = status.clone();
+            async move {
+                let r = reqwest::get(&status).await.ok()?;
+                let v: Value = r.json().await.ok()?;
+                v["value"]["ready"].as_bool().filter(|r| *r)
+            }
+        })
+        .await;
+        Driver { child, url }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The whole group: ChromeDriver and every Chromium process it started.
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn browser(driver: &Driver, profile: &Path) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(&find_program("CHROME_BIN", &["chromium", "/usr/bin/chromium"]).to_string_lossy()).expect("binary");
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+        "--window-size=1280,900",
+        "--force-prefers-reduced-motion",
+        &format!("--user-data-dir={}", profile.display()),
+    ] {
+        caps.add_arg(arg).expect("arg");
+    }
+    WebDriver::new(&driver.url, caps).await.expect("start a Chromium session")
+}
+
+/// Where screenshots of each state go.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = repo_root().join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
