@@ -13,7 +13,11 @@ pub enum ApiError {
     /// No session (401): the page asks the person to sign in.
     SignedOut,
     /// The server answered with an error.
-    Failed { status: u16, code: String, message: String },
+    Failed {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// The server could not be reached.
     Unreachable,
 }
@@ -24,26 +28,35 @@ impl ApiError {
         match self {
             ApiError::SignedOut => "Your session has ended. Sign in again to continue.".into(),
             ApiError::Failed { message, .. } => message.clone(),
-            ApiError::Unreachable => "Can't reach the billing service. Check your connection and try again.".into(),
+            ApiError::Unreachable => {
+                "Can't reach the billing service. Check your connection and try again.".into()
+            }
         }
     }
 }
 
-async fn answer<T: DeserializeOwned>(sent: Result<Response, gloo_net::Error>) -> Result<T, ApiError> {
+async fn answer<T: DeserializeOwned>(
+    sent: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
     let resp = sent.map_err(|_| ApiError::Unreachable)?;
     let status = resp.status();
     if resp.ok() {
         return resp.json::<T>().await.map_err(|_| ApiError::Failed {
             status,
             code: "bad_response".into(),
-            message: "The billing service sent an answer this page can't read. Reload the page.".into(),
+            message: "The billing service sent an answer this page can't read. Reload the page."
+                .into(),
         });
     }
     if status == 401 {
         return Err(ApiError::SignedOut);
     }
     Err(match resp.json::<ErrorBody>().await {
-        Ok(body) => ApiError::Failed { status, code: body.error.code, message: body.error.message },
+        Ok(body) => ApiError::Failed {
+            status,
+            code: body.error.code,
+            message: body.error.message,
+        },
         Err(_) => ApiError::Failed {
             status,
             code: "http_error".into(),
@@ -88,7 +101,11 @@ impl Backend {
     }
 
     /// Applies a change and answers the new state.
-    pub async fn apply(self, change: Change, current: BillingState) -> Result<BillingState, ApiError> {
+    pub async fn apply(
+        self,
+        change: Change,
+        current: BillingState,
+    ) -> Result<BillingState, ApiError> {
         let ws = match self {
             Backend::Live(ws) => ws.get_value(),
             Backend::Preview(b) => return b.apply(change, current).await,
@@ -98,8 +115,13 @@ impl Backend {
             Change::Disable => send(Request::post(&url(&ws, "flex/disable"))).await,
             Change::RemoveCap => send(Request::delete(&url(&ws, "flex/cap"))).await,
             Change::SetCap(cap) => {
-                let body = SetCapRequest { cap: cap.plain(), version: None };
-                let req = Request::put(&url(&ws, "flex/cap")).header("Accept", "application/json").json(&body);
+                let body = SetCapRequest {
+                    cap: cap.plain(),
+                    version: None,
+                };
+                let req = Request::put(&url(&ws, "flex/cap"))
+                    .header("Accept", "application/json")
+                    .json(&body);
                 match req {
                     Ok(req) => answer(req.send().await).await,
                     Err(_) => Err(ApiError::Unreachable),

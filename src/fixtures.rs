@@ -13,7 +13,10 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 /// A monthly workspace, Flex Billing off, owner viewing.
 pub fn monthly_off() -> BillingState {
     BillingState {
-        workspace: WorkspaceInfo { slug: "acme".into(), name: "Acme Robotics".into() },
+        workspace: WorkspaceInfo {
+            slug: "acme".into(),
+            name: "Acme Robotics".into(),
+        },
         plan: PlanInfo {
             name: "Growth".into(),
             interval: PlanInterval::Month,
@@ -21,8 +24,16 @@ pub fn monthly_off() -> BillingState {
             flex_rate: Money::from_cents(400),
             prepaid_rate: Money::from_cents(300),
         },
-        cycle: BillingCycle { start: day(2026, 11, 1), end: day(2026, 12, 1) },
-        flex: FlexSettings { enabled: false, cap: None, default_cap: Money::from_cents(10_000), version: 1 },
+        cycle: BillingCycle {
+            start: day(2026, 11, 1),
+            end: day(2026, 12, 1),
+        },
+        flex: FlexSettings {
+            enabled: false,
+            cap: None,
+            default_cap: Money::from_cents(10_000),
+            version: 1,
+        },
         usage: UsageSummary {
             included_used: Credits::whole(12),
             included_total: Credits::whole(30),
@@ -30,19 +41,29 @@ pub fn monthly_off() -> BillingState {
             flex_credits: Credits::ZERO,
             flex_spend: Money::ZERO,
         },
-        viewer: Viewer { email: "owner@acme.test".into(), role: Role::Owner, can_manage: true },
+        viewer: Viewer {
+            email: "owner@acme.test".into(),
+            role: Role::Owner,
+            can_manage: true,
+        },
         today: day(2026, 11, 24),
     }
 }
 
 /// The annual form of a state: yearly cycle, $1,200 default cap.
 pub fn annual(mut s: BillingState) -> BillingState {
-    s.workspace = WorkspaceInfo { slug: "globex".into(), name: "Globex".into() };
+    s.workspace = WorkspaceInfo {
+        slug: "globex".into(),
+        name: "Globex".into(),
+    };
     s.plan.name = "Enterprise".into();
     s.plan.interval = PlanInterval::Year;
     s.plan.included_credits = Credits::whole(360);
     s.usage.included_total = Credits::whole(360);
-    s.cycle = BillingCycle { start: day(2026, 3, 1), end: day(2027, 3, 1) };
+    s.cycle = BillingCycle {
+        start: day(2026, 3, 1),
+        end: day(2027, 3, 1),
+    };
     s.flex.default_cap = PlanInterval::Year.default_cap();
     if s.flex.cap == Some(PlanInterval::Month.default_cap()) {
         s.flex.cap = Some(PlanInterval::Year.default_cap());
@@ -53,7 +74,12 @@ pub fn annual(mut s: BillingState) -> BillingState {
 /// Flex Billing on with the default cap and some flex spend.
 pub fn on_with_cap() -> BillingState {
     let mut s = monthly_off();
-    s.flex = FlexSettings { enabled: true, cap: Some(Money::from_cents(10_000)), default_cap: Money::from_cents(10_000), version: 2 };
+    s.flex = FlexSettings {
+        enabled: true,
+        cap: Some(Money::from_cents(10_000)),
+        default_cap: Money::from_cents(10_000),
+        version: 2,
+    };
     s.usage.included_used = Credits::whole(30);
     s.usage.prepaid_balance = Credits::ZERO;
     s.usage.flex_credits = Credits::whole(5);
@@ -71,7 +97,11 @@ pub fn on_without_cap() -> BillingState {
 /// On with a cap, viewed by a member.
 pub fn read_only() -> BillingState {
     let mut s = on_with_cap();
-    s.viewer = Viewer { email: "member@acme.test".into(), role: Role::Member, can_manage: false };
+    s.viewer = Viewer {
+        email: "member@acme.test".into(),
+        role: Role::Member,
+        can_manage: false,
+    };
     s
 }
 
@@ -113,7 +143,11 @@ impl PreviewBehaviour {
     }
 
     /// The preview's change: applied to `current` as the server would.
-    pub async fn apply(self, change: Change, mut current: BillingState) -> Result<BillingState, ApiError> {
+    pub async fn apply(
+        self,
+        change: Change,
+        mut current: BillingState,
+    ) -> Result<BillingState, ApiError> {
         match self {
             PreviewBehaviour::Fail => return Err(Self::failure()),
             PreviewBehaviour::Hang => return std::future::pending().await,

@@ -24,7 +24,9 @@ fn route(path: &str) -> Route {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
         ["workspaces", ws, "billing"] if !ws.is_empty() => Route::Billing(ws.to_string()),
-        ["workspaces", ws, "credits", "purchase"] if !ws.is_empty() => Route::Purchase(ws.to_string()),
+        ["workspaces", ws, "credits", "purchase"] if !ws.is_empty() => {
+            Route::Purchase(ws.to_string())
+        }
         ["preview"] => Route::Preview,
         _ => Route::NotFound,
     }

@@ -5,7 +5,8 @@ use billing_domain::api::BillingState;
 use billing_domain::{cap_field_text, decide_cap_save, CapSave};
 use leptos::prelude::*;
 
-/// The id of the cap field, so "Raise cap" can move focus to it.
+/// The id of the page's cap field, so "Raise cap" can move focus to it.
+/// It is the id the Flex Billing card gives its field by default.
 pub const CAP_INPUT_ID: &str = "flex-cap-input";
 
 /// The cap field with its Save button.
@@ -27,9 +28,9 @@ pub fn CapInput(
     /// Label text before "(per month)"; must name the cap.
     #[prop(default = "Flex cap")]
     label: &'static str,
-    /// Element id of the field.
-    #[prop(default = CAP_INPUT_ID)]
-    id: &'static str,
+    /// Element id of the field (unique on the page).
+    #[prop(into)]
+    id: String,
     /// Text already typed and submitted when the field appears (used by the preview).
     #[prop(default = None)]
     submitted_draft: Option<String>,
@@ -47,7 +48,9 @@ pub fn CapInput(
     let saving = save.pending();
 
     Effect::new(move |_| {
-        let Some(result) = save.value().get() else { return };
+        let Some(result) = save.value().get() else {
+            return;
+        };
         match result {
             Ok(new_state) => {
                 let cap = new_state.flex.cap;
@@ -63,7 +66,7 @@ pub fn CapInput(
             Err(e) => {
                 let why = match e {
                     ApiError::Failed { code, message, .. } if code.starts_with("cap_") => message,
-                    e => format!("The cap wasn't saved: {} Your entry is kept; try again.", e.message()),
+                    e => format!("The cap wasn't saved: {} Your entry is kept.", e.message()),
                 };
                 error.set(Some(why));
                 announce.set(String::new());
@@ -75,7 +78,8 @@ pub fn CapInput(
         if saving.get_untracked() {
             return;
         }
-        let decision = draft.with_untracked(|d| decide_cap_save(d.as_deref(), saved.get_untracked()));
+        let decision =
+            draft.with_untracked(|d| decide_cap_save(d.as_deref(), saved.get_untracked()));
         match decision {
             CapSave::Unchanged => {
                 draft.set(None);
@@ -102,12 +106,18 @@ pub fn CapInput(
     let error_id = format!("{id}-error");
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || if error.with(Option::is_some) { format!("{error_id} {hint_id}") } else { hint_id.clone() }
+        move || {
+            if error.with(Option::is_some) {
+                format!("{error_id} {hint_id}")
+            } else {
+                hint_id.clone()
+            }
+        }
     };
 
     view! {
         <div class="cap-input" class:cap-input--invalid=move || error.with(Option::is_some)>
-            <label class="cap-input__label" for=id>
+            <label class="cap-input__label" for=id.clone()>
                 {label} " (" {per} ")"
             </label>
             <div class="cap-input__row">

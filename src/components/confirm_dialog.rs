@@ -13,7 +13,8 @@ use wasm_bindgen::JsCast;
 #[component]
 pub fn ConfirmDialog(
     /// Unique id prefix: the title is `{id}-title`, the description `{id}-desc`.
-    id: &'static str,
+    #[prop(into)]
+    id: String,
     /// The dialog's heading.
     title: &'static str,
     /// The confirm button's text (its accessible name).
@@ -21,6 +22,9 @@ pub fn ConfirmDialog(
     /// Whether confirming is destructive (styles the button as danger).
     #[prop(optional)]
     danger: bool,
+    /// Open in place, without the modal layer (the preview shows dialogs side by side).
+    #[prop(optional)]
+    inline: bool,
     /// Open state; set to true to open.
     open: RwSignal<bool>,
     /// True while the confirmed change is in flight.
@@ -32,7 +36,8 @@ pub fn ConfirmDialog(
     /// Runs when the person confirms.
     on_confirm: Callback<()>,
     /// Element id to focus when the opener no longer exists.
-    fallback_focus: &'static str,
+    #[prop(into)]
+    fallback_focus: String,
     /// The warning text.
     children: Children,
 ) -> impl IntoView {
@@ -42,8 +47,14 @@ pub fn ConfirmDialog(
 
     Effect::new(move |_| {
         let want_open = open.get();
-        let (Some(d), Some(cancel)) = (dialog.get(), cancel.get()) else { return };
+        let (Some(d), Some(cancel)) = (dialog.get(), cancel.get()) else {
+            return;
+        };
         if want_open && !d.open() {
+            if inline {
+                d.set_open(true);
+                return;
+            }
             opener.set_value(document().active_element().and_then(|e| e.dyn_into().ok()));
             if d.show_modal().is_ok() {
                 let _ = cancel.focus();
@@ -56,7 +67,9 @@ pub fn ConfirmDialog(
     let on_close = move |_| {
         open.set(false);
         let target = opener.get_value().filter(|e| e.is_connected()).or_else(|| {
-            document().get_element_by_id(fallback_focus).and_then(|e| e.dyn_into().ok())
+            document()
+                .get_element_by_id(&fallback_focus)
+                .and_then(|e| e.dyn_into().ok())
         });
         if let Some(el) = target {
             let _ = el.focus();
@@ -71,12 +84,21 @@ pub fn ConfirmDialog(
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
     let (labelled_by, described_by) = (title_id.clone(), desc_id.clone());
-    let confirm_class = if danger { "btn btn--danger" } else { "btn btn--primary" };
+    let confirm_class = if danger {
+        "btn btn--danger"
+    } else {
+        "btn btn--primary"
+    };
+    let dialog_class = if inline {
+        "dialog dialog--inline"
+    } else {
+        "dialog"
+    };
 
     view! {
         <dialog
             node_ref=dialog
-            class="dialog"
+            class=dialog_class
             aria-labelledby=labelled_by
             aria-describedby=described_by
             on:close=on_close

@@ -12,11 +12,23 @@ pub fn CreditsSummary(
     state: Signal<BillingState>,
 ) -> impl IntoView {
     let included = move || {
-        state.with(|s| format!("{} of {} used this {}", s.usage.included_used, s.usage.included_total, s.plan.interval.noun()))
+        state.with(|s| {
+            format!(
+                "{} of {} used this {}",
+                s.usage.included_used,
+                s.usage.included_total,
+                s.plan.interval.noun()
+            )
+        })
     };
     let prepaid = move || state.with(|s| format!("{} credits available", s.usage.prepaid_balance));
     let rates = move || {
-        state.with(|s| format!("Prepaid credits cost {} each; flex credits cost {} each.", s.plan.prepaid_rate, s.plan.flex_rate))
+        state.with(|s| {
+            format!(
+                "Prepaid credits cost {} each; flex credits cost {} each.",
+                s.plan.prepaid_rate, s.plan.flex_rate
+            )
+        })
     };
     view! {
         <section class="card credits" aria-labelledby="credits-title">

@@ -13,9 +13,6 @@ enum Face {
     Uncapped,
 }
 
-/// Id of the card's heading: focus lands here when a dialog's opener is gone.
-pub const CARD_TITLE_ID: &str = "flex-card-title";
-
 /// One confirmed change: the action that sends it and the dialog's open state.
 #[derive(Clone, Copy)]
 struct Confirmed {
@@ -24,7 +21,11 @@ struct Confirmed {
 }
 
 impl Confirmed {
-    fn new(state: Signal<BillingState>, backend: Backend, on_change: Callback<BillingState>) -> Confirmed {
+    fn new(
+        state: Signal<BillingState>,
+        backend: Backend,
+        on_change: Callback<BillingState>,
+    ) -> Confirmed {
         let open = RwSignal::new(false);
         let action = Action::new_local(move |change: &Change| {
             let change = *change;
@@ -42,7 +43,13 @@ impl Confirmed {
 
     fn error(self) -> Signal<Option<String>> {
         let value = self.action.value();
-        Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(ApiError::message)))
+        Signal::derive(move || {
+            value.with(|v| {
+                v.as_ref()
+                    .and_then(|r| r.as_ref().err())
+                    .map(ApiError::message)
+            })
+        })
     }
 
     fn show(self) {
@@ -68,7 +75,12 @@ pub fn FlexCard(
     /// Preview only: which dialog starts open ("enable", "remove", "disable").
     #[prop(default = None)]
     open_dialog: Option<&'static str>,
+    /// Prefix of every element id in the card; the page's card uses the default.
+    #[prop(default = "flex")]
+    id: &'static str,
 ) -> impl IntoView {
+    // The heading takes focus when a dialog closes and its opener is gone.
+    let title_id = format!("{id}-card-title");
     let face = Memo::new(move |_| {
         state.with(|s| match (s.flex.enabled, s.flex.cap) {
             (false, _) => Face::Off,
@@ -92,7 +104,13 @@ pub fn FlexCard(
         _ => {}
     }
     let default_cap_text = move || {
-        state.with(|s| format!("{} {}", s.flex.default_cap.to_string().trim_end_matches(".00"), s.plan.interval.per()))
+        state.with(|s| {
+            format!(
+                "{} {}",
+                s.flex.default_cap.to_string().trim_end_matches(".00"),
+                s.plan.interval.per()
+            )
+        })
     };
     let submitted_draft = StoredValue::new(submitted_draft);
 
@@ -122,11 +140,12 @@ pub fn FlexCard(
                             " There is no limit on how much this workspace can spend on Flex Usage per billing cycle."
                         </p>
                     </Show>
-                    <UsageMeter spend=spend cap=cap interval=interval resets_on=resets_on />
+                    <UsageMeter spend=spend cap=cap interval=interval resets_on=resets_on id=format!("{id}-usage") />
                     {move || {
                         if managing {
                             view! {
                                 <CapInput
+                                    id=format!("{id}-cap-input")
                                     state=state
                                     backend=backend
                                     on_change=on_change
@@ -164,9 +183,9 @@ pub fn FlexCard(
     };
 
     view! {
-        <section class="card flex-card" aria-labelledby=CARD_TITLE_ID>
+        <section class="card flex-card" aria-labelledby=title_id.clone()>
             <div class="flex-card__head">
-                <h2 class="card__title" id=CARD_TITLE_ID tabindex="-1">"Flex Billing"</h2>
+                <h2 class="card__title" id=title_id.clone() tabindex="-1">"Flex Billing"</h2>
                 <span class="badge" class:badge--on=move || face.get() != Face::Off>
                     {move || if face.get() == Face::Off { "Off" } else { "On" }}
                 </span>
@@ -178,7 +197,7 @@ pub fn FlexCard(
                 </p>
             </Show>
             <ConfirmDialog
-                id="enable-dialog"
+                id=format!("{id}-enable-dialog")
                 title="Enable Flex Billing?"
                 confirm_label="Enable Flex Billing"
                 open=enable.open
@@ -187,7 +206,7 @@ pub fn FlexCard(
                 on_confirm=Callback::new(move |_| {
                     enable.action.dispatch(Change::Enable);
                 })
-                fallback_focus=CARD_TITLE_ID
+                fallback_focus=title_id.clone()
             >
                 <p>
                     <strong>"Your payment method on file will be automatically charged for any Flex Usage."</strong>
@@ -195,7 +214,7 @@ pub fn FlexCard(
                 <p>{move || format!("Flex Billing starts with a default cap of {}. You can change or remove the cap at any time.", default_cap_text())}</p>
             </ConfirmDialog>
             <ConfirmDialog
-                id="remove-cap-dialog"
+                id=format!("{id}-remove-cap-dialog")
                 title="Remove the flex cap?"
                 confirm_label="Remove cap"
                 danger=true
@@ -205,7 +224,7 @@ pub fn FlexCard(
                 on_confirm=Callback::new(move |_| {
                     remove.action.dispatch(Change::RemoveCap);
                 })
-                fallback_focus=CARD_TITLE_ID
+                fallback_focus=title_id.clone()
             >
                 <p>
                     <strong>"There will be no limit on how much your workspace can spend on Flex Usage per billing cycle."</strong>
@@ -213,7 +232,7 @@ pub fn FlexCard(
                 <p>"Your payment method on file is charged for all Flex Usage until you set a cap again."</p>
             </ConfirmDialog>
             <ConfirmDialog
-                id="disable-dialog"
+                id=format!("{id}-disable-dialog")
                 title="Disable Flex Billing?"
                 confirm_label="Disable Flex Billing"
                 danger=true
@@ -223,7 +242,7 @@ pub fn FlexCard(
                 on_confirm=Callback::new(move |_| {
                     disable.action.dispatch(Change::Disable);
                 })
-                fallback_focus=CARD_TITLE_ID
+                fallback_focus=title_id.clone()
             >
                 <p>
                     <strong>"In-flight training jobs and deployments will stop once your included and prepaid credits run out."</strong>

@@ -5,6 +5,7 @@ pub mod cap_input;
 pub mod confirm_dialog;
 pub mod credits_summary;
 pub mod flex_card;
+pub mod page_states;
 pub mod usage_meter;
 
 pub use alert_banner::AlertBanner;
@@ -12,4 +13,5 @@ pub use cap_input::CapInput;
 pub use confirm_dialog::ConfirmDialog;
 pub use credits_summary::CreditsSummary;
 pub use flex_card::FlexCard;
+pub use page_states::{ErrorNotice, SignInPrompt, Skeleton};
 pub use usage_meter::UsageMeter;

@@ -20,11 +20,23 @@ pub fn UsageMeter(
     /// When the cycle resets.
     #[prop(into)]
     resets_on: Signal<NaiveDate>,
+    /// Element id of the summary line, which names the meter (unique on the page).
+    #[prop(into)]
+    id: String,
 ) -> impl IntoView {
     let percent = move || cap_percent(spend.get(), cap.get());
     let summary = move || match (cap.get(), percent()) {
-        (Some(cap), Some(p)) => format!("{} of {} this {} ({p}%)", spend.get(), cap, interval.get().noun()),
-        _ => format!("{} spent on Flex Usage this {}", spend.get(), interval.get().noun()),
+        (Some(cap), Some(p)) => format!(
+            "{} of {} this {} ({p}%)",
+            spend.get(),
+            cap,
+            interval.get().noun()
+        ),
+        _ => format!(
+            "{} spent on Flex Usage this {}",
+            spend.get(),
+            interval.get().noun()
+        ),
     };
     let level = move || match percent() {
         Some(p) if p >= 100 => "usage-meter__bar usage-meter__bar--full",
@@ -35,12 +47,12 @@ pub fn UsageMeter(
     let width = move || format!("width: {}%", percent().unwrap_or(0).min(100));
     view! {
         <div class="usage-meter">
-            <p class="usage-meter__summary" id="flex-usage-summary">{summary}</p>
+            <p class="usage-meter__summary" id=id.clone()>{summary}</p>
             <Show when=move || cap.with(Option::is_some)>
                 <div
                     class="usage-meter__track"
                     role="meter"
-                    aria-labelledby="flex-usage-summary"
+                    aria-labelledby=id.clone()
                     aria-valuemin="0"
                     aria-valuemax="100"
                     aria-valuenow=move || percent().unwrap_or(0).min(100).to_string()

@@ -2,7 +2,9 @@
 //! renders the header, credits, alerts and the Flex Billing card from it.
 
 use crate::api::{ApiError, Backend};
-use crate::components::{AlertBanner, CreditsSummary, FlexCard};
+use crate::components::{
+    AlertBanner, CreditsSummary, ErrorNotice, FlexCard, SignInPrompt, Skeleton,
+};
 use billing_domain::api::BillingState;
 use billing_domain::human_date;
 use leptos::prelude::*;
@@ -22,7 +24,10 @@ pub fn BillingPage(ws: String) -> impl IntoView {
     // A fetched state replaces what is shown unless a change answered since
     // is newer (a slow fetch must not undo a save).
     let accept = move |new_state: BillingState| {
-        let newer_or_same = state.with_untracked(|s| s.as_ref().is_none_or(|s| new_state.flex.version >= s.flex.version));
+        let newer_or_same = state.with_untracked(|s| {
+            s.as_ref()
+                .is_none_or(|s| new_state.flex.version >= s.flex.version)
+        });
         if newer_or_same {
             state.set(Some(new_state));
         }
@@ -65,11 +70,17 @@ pub fn BillingPage(ws: String) -> impl IntoView {
 
     // Only a change of mode re-renders the page; within a mode every part
     // follows `state` on its own, so a refresh never resets what someone typed.
-    let mode = Memo::new(move |_| match (load_error.with(|e| matches!(e, Some(ApiError::SignedOut))), state.with(Option::is_some), load_error.with(Option::is_some)) {
-        (true, _, _) => Mode::SignedOut,
-        (false, true, _) => Mode::Loaded,
-        (false, false, true) => Mode::Failed,
-        (false, false, false) => Mode::Loading,
+    let mode = Memo::new(move |_| {
+        match (
+            load_error.with(|e| matches!(e, Some(ApiError::SignedOut))),
+            state.with(Option::is_some),
+            load_error.with(Option::is_some),
+        ) {
+            (true, _, _) => Mode::SignedOut,
+            (false, true, _) => Mode::Loaded,
+            (false, false, true) => Mode::Failed,
+            (false, false, false) => Mode::Loading,
+        }
     });
     let on_retry = Callback::new(move |_| refetch());
 
@@ -78,14 +89,19 @@ pub fn BillingPage(ws: String) -> impl IntoView {
             {move || match mode.get() {
                 Mode::SignedOut => view! { <SignInPrompt /> }.into_any(),
                 Mode::Loading => view! { <Skeleton /> }.into_any(),
-                Mode::Failed => view! { <ErrorNotice error=load_error fetching=fetching on_retry=on_retry /> }.into_any(),
+                Mode::Failed => view! {
+                    <h1 class="page__title">"Plan & Billing"</h1>
+                    <ErrorNotice error=load_error fetching=fetching on_retry=on_retry />
+                }
+                .into_any(),
                 Mode::Loaded => {
                     // Loaded means a state is there; it is never taken away again.
                     let Some(first) = state.get_untracked() else { return view! { <Skeleton /> }.into_any() };
                     let shown = Signal::derive(move || state.get().unwrap_or_else(|| first.clone()));
                     view! {
-                        <ErrorNotice error=load_error fetching=fetching on_retry=on_retry />
-                        <Loaded state=shown backend=backend on_change=on_change />
+                        <Loaded state=shown backend=backend on_change=on_change>
+                            <ErrorNotice error=load_error fetching=fetching on_retry=on_retry />
+                        </Loaded>
                     }
                     .into_any()
                 }
@@ -103,12 +119,32 @@ enum Mode {
 }
 
 #[component]
-fn Loaded(state: Signal<BillingState>, backend: Backend, on_change: Callback<BillingState>) -> impl IntoView {
+fn Loaded(
+    state: Signal<BillingState>,
+    backend: Backend,
+    on_change: Callback<BillingState>,
+    /// Shown under the header: the refresh error, if any.
+    children: Children,
+) -> impl IntoView {
     let alerts = Memo::new(move |_| state.with(BillingState::alerts));
     let heading = move || state.with(|s| s.workspace.name.clone());
-    let plan = move || state.with(|s| format!("{} plan · {} billing", s.plan.name, s.plan.interval.adjective().to_lowercase()));
+    let plan = move || {
+        state.with(|s| {
+            format!(
+                "{} plan · {} billing",
+                s.plan.name,
+                s.plan.interval.adjective().to_lowercase()
+            )
+        })
+    };
     let cycle = move || {
-        state.with(|s| format!("Current billing cycle: {} – {}", human_date(s.cycle.start), human_date(s.cycle.last_day())))
+        state.with(|s| {
+            format!(
+                "Current billing cycle: {} – {}",
+                human_date(s.cycle.start),
+                human_date(s.cycle.last_day())
+            )
+        })
     };
     view! {
         <header class="page__header">
@@ -119,6 +155,7 @@ fn Loaded(state: Signal<BillingState>, backend: Backend, on_change: Callback<Bil
                 <span>{cycle}</span>
             </p>
         </header>
+        {children()}
         <div class="page__alerts">
             {move || {
                 let (interval, ws, can_manage) =
@@ -134,59 +171,5 @@ fn Loaded(state: Signal<BillingState>, backend: Backend, on_change: Callback<Bil
             <FlexCard state=state backend=backend on_change=on_change />
             <CreditsSummary state=state />
         </div>
-    }
-}
-
-/// The page while the first fetch is out: the layout's shape, not a jump.
-#[component]
-fn Skeleton() -> impl IntoView {
-    view! {
-        <div class="skeleton" aria-busy="true">
-            <p class="visually-hidden" role="status">"Loading Plan & Billing…"</p>
-            <div class="skeleton__line skeleton__line--short"></div>
-            <div class="skeleton__line skeleton__line--title"></div>
-            <div class="skeleton__line"></div>
-            <div class="page__grid">
-                <div class="card skeleton__card"></div>
-                <div class="card skeleton__card"></div>
-            </div>
-        </div>
-    }
-}
-
-/// Shown when a fetch fails: what happened and a Retry button.
-#[component]
-fn ErrorNotice(error: RwSignal<Option<ApiError>>, fetching: RwSignal<bool>, on_retry: Callback<()>) -> impl IntoView {
-    view! {
-        <Show when=move || error.with(Option::is_some)>
-            <div class="banner banner--danger" role="alert">
-                <p class="banner__title">"Couldn't load Plan & Billing"</p>
-                <p class="banner__text">{move || error.get().map(|e| e.message()).unwrap_or_default()}</p>
-                <div class="banner__actions">
-                    <button
-                        type="button"
-                        class="btn btn--small btn--secondary"
-                        aria-busy=move || fetching.get().to_string()
-                        on:click=move |_| on_retry.run(())
-                    >
-                        "Retry"
-                    </button>
-                </div>
-            </div>
-        </Show>
-    }
-}
-
-/// Shown on 401.
-#[component]
-fn SignInPrompt() -> impl IntoView {
-    let here = window().location().pathname().unwrap_or_else(|_| "/".into());
-    let href = format!("/api/dev/login?next={here}");
-    view! {
-        <section class="card signin" aria-labelledby="signin-title">
-            <h1 class="card__title" id="signin-title">"Sign in to see Plan & Billing"</h1>
-            <p>"You need to be signed in as a member of this workspace to see its plan and billing."</p>
-            <a class="btn btn--primary" href=href>"Sign in"</a>
-        </section>
     }
 }

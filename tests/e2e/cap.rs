@@ -16,11 +16,17 @@ async fn retype(field: &WebElement, text: &str) {
 }
 
 async fn api_cap(p: &Page) -> String {
-    p.app.billing("globex").await["flex"]["cap"].as_str().unwrap_or_default().to_string()
+    p.app.billing("globex").await["flex"]["cap"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 async fn wait_api_cap(p: &Page, want: &str) {
-    eventually(&format!("API cap {want}"), || async { (api_cap(p).await == want).then_some(()) }).await
+    eventually(&format!("API cap {want}"), || async {
+        (api_cap(p).await == want).then_some(())
+    })
+    .await
 }
 
 #[tokio::test]
@@ -33,7 +39,10 @@ async fn enter_blur_and_save_each_save_and_the_value_survives_a_reload() {
         field.send_keys(Key::Enter).await.unwrap();
         wait_api_cap(&p, "250.00").await;
         p.with_text("status", "Cap saved: $250.00 per year").await;
-        assert_eq!(field.prop("value").await.unwrap().as_deref(), Some("250.00"));
+        assert_eq!(
+            field.prop("value").await.unwrap().as_deref(),
+            Some("250.00")
+        );
         p.check("saved").await;
 
         retype(&field, "$1,300.5").await;
@@ -42,7 +51,11 @@ async fn enter_blur_and_save_each_save_and_the_value_survives_a_reload() {
         p.text("Cap saved: $1,300.50 per year").await;
 
         retype(&field, "350").await;
-        p.get("button", Name::Is("Save")).await.click().await.unwrap(); // blur and click: one save
+        p.get("button", Name::Is("Save"))
+            .await
+            .click()
+            .await
+            .unwrap(); // blur and click: one save
         wait_api_cap(&p, "350.00").await;
         p.text("Cap saved: $350.00 per year").await;
         assert_eq!(p.requests_to("/flex/cap").await, 3, "each save sent once");
@@ -66,8 +79,15 @@ async fn unchanged_and_invalid_values_send_nothing() {
 
         retype(&field, "1200").await;
         field.send_keys(Key::Enter).await.unwrap();
-        p.get("button", Name::Is("Save")).await.click().await.unwrap();
-        assert_eq!(field.prop("value").await.unwrap().as_deref(), Some("1,200.00"));
+        p.get("button", Name::Is("Save"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(
+            field.prop("value").await.unwrap().as_deref(),
+            Some("1,200.00")
+        );
 
         for (input, message) in [
             ("0.50", "The flex cap must be at least $1.00."),
@@ -81,11 +101,30 @@ async fn unchanged_and_invalid_values_send_nothing() {
                 (field.attr("aria-invalid").await.ok()?.as_deref() == Some("true")).then_some(())
             })
             .await;
-            let described_by = field.attr("aria-describedby").await.unwrap().unwrap_or_default();
-            let error_id = described_by.split_whitespace().next().unwrap_or_default().to_string();
-            let error = p.driver.find(By::Id(&error_id)).await.unwrap().text().await.unwrap();
+            let described_by = field
+                .attr("aria-describedby")
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            let error_id = described_by
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let error = p
+                .driver
+                .find(By::Id(&error_id))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             assert!(error.contains(message), "{input:?}: {error:?}");
-            assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(input), "what was typed stays");
+            assert_eq!(
+                field.prop("value").await.unwrap().as_deref(),
+                Some(input),
+                "what was typed stays"
+            );
             if input == "0.50" {
                 p.check("invalid").await;
             }
@@ -95,7 +134,10 @@ async fn unchanged_and_invalid_values_send_nothing() {
             (field.prop("value").await.ok()?.as_deref() == Some("1,200.00")).then_some(())
         })
         .await;
-        assert_eq!(field.attr("aria-invalid").await.unwrap().as_deref(), Some("false"));
+        assert_eq!(
+            field.attr("aria-invalid").await.unwrap().as_deref(),
+            Some("false")
+        );
 
         assert_eq!(p.requests_to("/flex/cap").await, 0, "nothing was sent");
         assert_eq!(p.app.billing("globex").await["flex"], before);

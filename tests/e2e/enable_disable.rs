@@ -9,20 +9,44 @@ async fn enable_monthly_confirms_and_sets_the_100_dollar_cap() {
     run("enable-monthly", |p| async move {
         p.sign_in("owner@acme.test", "acme").await;
         p.check("off").await;
-        p.get("button", Name::Is("Enable")).await.click().await.unwrap();
+        p.get("button", Name::Is("Enable"))
+            .await
+            .click()
+            .await
+            .unwrap();
         let dialog = p.get("dialog", Name::Is("Enable Flex Billing?")).await;
         let text = dialog.text().await.unwrap();
-        assert!(text.contains("payment method on file will be automatically charged for any Flex Usage"), "{text}");
+        assert!(
+            text.contains(
+                "payment method on file will be automatically charged for any Flex Usage"
+            ),
+            "{text}"
+        );
         assert!(text.contains("$100 per month"), "{text}");
         p.focus_is("Cancel").await;
         p.check("enable-dialog").await;
-        p.in_dialog("Enable Flex Billing?", "button", Name::Is("Enable Flex Billing")).await.click().await.unwrap();
+        p.in_dialog(
+            "Enable Flex Billing?",
+            "button",
+            Name::Is("Enable Flex Billing"),
+        )
+        .await
+        .click()
+        .await
+        .unwrap();
 
         let cap = p.get("textbox", Name::Contains("cap")).await;
-        assert_eq!(p.focused_name().await, "Flex Billing", "focus goes to the card once the Enable button is gone");
+        assert_eq!(
+            p.focused_name().await,
+            "Flex Billing",
+            "focus goes to the card once the Enable button is gone"
+        );
         assert_eq!(cap.prop("value").await.unwrap().as_deref(), Some("100.00"));
         let b = p.app.billing("acme").await;
-        assert_eq!((b["flex"]["enabled"].as_bool(), b["flex"]["cap"].as_str()), (Some(true), Some("100.00")));
+        assert_eq!(
+            (b["flex"]["enabled"].as_bool(), b["flex"]["cap"].as_str()),
+            (Some(true), Some("100.00"))
+        );
         p.check("on-with-cap").await;
     })
     .await;
@@ -31,14 +55,36 @@ async fn enable_monthly_confirms_and_sets_the_100_dollar_cap() {
 #[tokio::test]
 async fn enable_annual_states_and_sets_the_1200_dollar_yearly_cap() {
     run("enable-annual", |p| async move {
-        p.app.owner_change(reqwest::Method::POST, "globex", "flex/disable", None).await;
+        p.app
+            .owner_change(reqwest::Method::POST, "globex", "flex/disable", None)
+            .await;
         p.sign_in("owner@acme.test", "globex").await;
-        p.get("button", Name::Is("Enable")).await.click().await.unwrap();
-        let text = p.get("dialog", Name::Is("Enable Flex Billing?")).await.text().await.unwrap();
+        p.get("button", Name::Is("Enable"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        let text = p
+            .get("dialog", Name::Is("Enable Flex Billing?"))
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(text.contains("$1,200 per year"), "{text}");
-        p.in_dialog("Enable Flex Billing?", "button", Name::Is("Enable Flex Billing")).await.click().await.unwrap();
+        p.in_dialog(
+            "Enable Flex Billing?",
+            "button",
+            Name::Is("Enable Flex Billing"),
+        )
+        .await
+        .click()
+        .await
+        .unwrap();
         let cap = p.get("textbox", Name::Is("Flex cap (per year)")).await;
-        assert_eq!(cap.prop("value").await.unwrap().as_deref(), Some("1,200.00"));
+        assert_eq!(
+            cap.prop("value").await.unwrap().as_deref(),
+            Some("1,200.00")
+        );
         assert_eq!(p.app.billing("globex").await["flex"]["cap"], "1200.00");
         p.check("annual-on").await;
     })
@@ -51,12 +97,24 @@ async fn cancel_and_escape_leave_everything_unchanged() {
         p.sign_in("owner@acme.test", "acme").await;
         let before = p.app.billing("acme").await;
 
-        p.get("button", Name::Is("Enable")).await.click().await.unwrap();
-        p.in_dialog("Enable Flex Billing?", "button", Name::Is("Cancel")).await.click().await.unwrap();
+        p.get("button", Name::Is("Enable"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        p.in_dialog("Enable Flex Billing?", "button", Name::Is("Cancel"))
+            .await
+            .click()
+            .await
+            .unwrap();
         p.gone("dialog", Name::Any).await;
         p.focus_is("Enable").await;
 
-        p.get("button", Name::Is("Enable")).await.click().await.unwrap();
+        p.get("button", Name::Is("Enable"))
+            .await
+            .click()
+            .await
+            .unwrap();
         p.get("dialog", Name::Is("Enable Flex Billing?")).await;
         p.keys(Key::Escape).await;
         p.gone("dialog", Name::Any).await;
@@ -72,22 +130,47 @@ async fn cancel_and_escape_leave_everything_unchanged() {
 async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
     run("remove-cap", |p| async move {
         p.sign_in("owner@acme.test", "globex").await;
-        p.get("button", Name::Is("Remove cap")).await.click().await.unwrap();
-        let text = p.get("dialog", Name::Is("Remove the flex cap?")).await.text().await.unwrap();
-        assert!(text.contains("no limit on how much your workspace can spend on Flex Usage per billing cycle"), "{text}");
+        p.get("button", Name::Is("Remove cap"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        let text = p
+            .get("dialog", Name::Is("Remove the flex cap?"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains(
+                "no limit on how much your workspace can spend on Flex Usage per billing cycle"
+            ),
+            "{text}"
+        );
         p.check("remove-cap-dialog").await;
-        p.in_dialog("Remove the flex cap?", "button", Name::Is("Remove cap")).await.click().await.unwrap();
+        p.in_dialog("Remove the flex cap?", "button", Name::Is("Remove cap"))
+            .await
+            .click()
+            .await
+            .unwrap();
         p.text("No cap: Flex Usage is unlimited").await;
         p.gone("dialog", Name::Any).await;
         let b = p.app.billing("globex").await;
-        assert_eq!((b["flex"]["enabled"].as_bool(), &b["flex"]["cap"]), (Some(true), &Value::Null));
+        assert_eq!(
+            (b["flex"]["enabled"].as_bool(), &b["flex"]["cap"]),
+            (Some(true), &Value::Null)
+        );
         assert_eq!(p.count("button", Name::Is("Remove cap")).await, 0);
         p.check("on-without-cap").await;
 
         // The same field and Save set a cap again.
         let field = p.get("textbox", Name::Contains("cap")).await;
         field.send_keys("500").await.unwrap();
-        p.get("button", Name::Is("Save")).await.click().await.unwrap();
+        p.get("button", Name::Is("Save"))
+            .await
+            .click()
+            .await
+            .unwrap();
         p.get("button", Name::Is("Remove cap")).await;
         assert_eq!(p.app.billing("globex").await["flex"]["cap"], "500.00");
     })

@@ -32,13 +32,20 @@ fn dist_dir() -> PathBuf {
 fn tools_dir() -> PathBuf {
     std::env::var_os("BILLING_TOOLS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/plan-billing-tools"))
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/plan-billing-tools")
+        })
 }
 
 pub fn axe_source() -> String {
     let path = tools_dir().join("node_modules/axe-core/axe.min.js");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("axe-core not found at {} ({e}): run scripts/setup.sh --test", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core not found at {} ({e}): run scripts/setup.sh --test",
+            path.display()
+        )
+    })
 }
 
 /// Polls `check` until it answers `Some`, for at most [`PATIENCE`].
@@ -52,7 +59,10 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(40)).await;
     }
 }
@@ -73,7 +83,9 @@ impl App {
         let db_path = dir.path().join("billing.sqlite3");
         let db = Db::open(&db_path).expect("open database");
         db.with(demo::seed_if_empty).expect("seed demo data");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("address");
         let app = App {
             base: format!("http://{addr}"),
@@ -89,7 +101,11 @@ impl App {
 
     async fn serve_on(&self, listener: tokio::net::TcpListener, db: Db) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = Config { static_dir: Some(dist_dir()), demo: true, metering_tokens: vec![] };
+        let config = Config {
+            static_dir: Some(dist_dir()),
+            demo: true,
+            metering_tokens: vec![],
+        };
         let task = tokio::spawn(serve(listener, db, config, async {
             let _ = stopped.await;
         }));
@@ -100,7 +116,10 @@ impl App {
     pub async fn stop(&self) {
         if let Some((stop, task)) = self.running.lock().await.take() {
             let _ = stop.send(());
-            if tokio::time::timeout(Duration::from_secs(10), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .is_err()
+            {
                 panic!("the server did not shut down within 10 s");
             }
         }
@@ -108,7 +127,9 @@ impl App {
 
     /// Serves again on the same address with the same database.
     pub async fn restart(&self) {
-        let listener = tokio::net::TcpListener::bind(self.addr).await.expect("rebind");
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("rebind");
         let db = Db::open(&self.db_path).expect("reopen database");
         self.serve_on(listener, db).await;
     }
@@ -119,24 +140,46 @@ impl App {
 
     /// An API client signed in as `email`.
     pub async fn client(&self, email: &str) -> reqwest::Client {
-        let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
         let r = client
-            .get(self.url(&format!("/api/dev/login?email={}&next=/api/session", email.replace('@', "%40"))))
+            .get(self.url(&format!(
+                "/api/dev/login?email={}&next=/api/session",
+                email.replace('@', "%40")
+            )))
             .send()
             .await
             .expect("sign in");
-        assert!(r.status().is_success(), "API sign-in as {email}: {}", r.status());
+        assert!(
+            r.status().is_success(),
+            "API sign-in as {email}: {}",
+            r.status()
+        );
         client
     }
 
     /// The billing state of `ws` as its owner reads it from the API.
     pub async fn billing(&self, ws: &str) -> Value {
         let c = self.client("owner@acme.test").await;
-        c.get(self.url(&format!("/api/workspaces/{ws}/billing"))).send().await.expect("GET billing").json().await.expect("JSON")
+        c.get(self.url(&format!("/api/workspaces/{ws}/billing")))
+            .send()
+            .await
+            .expect("GET billing")
+            .json()
+            .await
+            .expect("JSON")
     }
 
     /// A change through the API as the owner (to set up a state).
-    pub async fn owner_change(&self, method: reqwest::Method, ws: &str, path: &str, body: Option<Value>) -> Value {
+    pub async fn owner_change(
+        &self,
+        method: reqwest::Method,
+        ws: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
         let c = self.client("owner@acme.test").await;
         let mut req = c.request(method, self.url(&format!("/api/workspaces/{ws}/{path}")));
         if let Some(body) = body {
@@ -162,7 +205,10 @@ impl App {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 fn find_program(env: &str, candidates: &[&str]) -> PathBuf {
@@ -174,9 +220,11 @@ fn find_program(env: &str, candidates: &[&str]) -> PathBuf {
         if p.is_absolute() && p.exists() {
             return p.to_path_buf();
         }
-        if let Some(found) = std::env::var_os("PATH")
-            .and_then(|path| std::env::split_paths(&path).map(|d| d.join(c)).find(|p| p.exists()))
-        {
+        if let Some(found) = std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join(c))
+                .find(|p| p.exists())
+        }) {
             return found;
         }
     }
@@ -193,8 +241,14 @@ impl Driver {
     pub async fn launch() -> Driver {
         use std::os::unix::process::CommandExt;
         let port = free_port();
-        let mut cmd = Command::new(find_program("CHROMEDRIVER", &["chromedriver", "/usr/bin/chromedriver"]));
-        cmd.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
+        let mut cmd = Command::new(find_program(
+            "CHROMEDRIVER",
+            &["chromedriver", "/usr/bin/chromedriver"],
+        ));
+        cmd.arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
         // If the test process dies outright, the kernel ends ChromeDriver too.
         unsafe {
             cmd.pre_exec(|| {
@@ -230,7 +284,10 @@ impl Drop for Driver {
 
 pub async fn browser(driver: &Driver, profile: &Path) -> WebDriver {
     let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary(&find_program("CHROME_BIN", &["chromium", "/usr/bin/chromium"]).to_string_lossy()).expect("binary");
+    caps.set_binary(
+        &find_program("CHROME_BIN", &["chromium", "/usr/bin/chromium"]).to_string_lossy(),
+    )
+    .expect("binary");
     for arg in [
         "--headless=new",
         "--no-sandbox",
@@ -246,7 +303,9 @@ pub async fn browser(driver: &Driver, profile: &Path) -> WebDriver {
     ] {
         caps.add_arg(arg).expect("arg");
     }
-    WebDriver::new(&driver.url, caps).await.expect("start a Chromium session")
+    WebDriver::new(&driver.url, caps)
+        .await
+        .expect("start a Chromium session")
 }
 
 /// Where screenshots of each state go.

@@ -12,4 +12,5 @@ mod alerts;
 mod cap;
 mod enable_disable;
 mod people;
+mod preview;
 mod resilience;

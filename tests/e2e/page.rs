@@ -29,8 +29,15 @@ impl ExtensionCommand for Computed {
 }
 
 async fn computed(el: &WebElement, what: &'static str) -> String {
-    let cmd = Computed { element: el.element_id().to_string(), what };
-    match el.handle.cmd(Command::ExtensionCommand(Box::new(cmd))).await {
+    let cmd = Computed {
+        element: el.element_id().to_string(),
+        what,
+    };
+    match el
+        .handle
+        .cmd(Command::ExtensionCommand(Box::new(cmd)))
+        .await
+    {
         Ok(r) => r.value::<String>().unwrap_or_default(),
         Err(_) => String::new(),
     }
@@ -74,7 +81,9 @@ impl Name<'_> {
 /// Visible elements under `scope` with `role` whose accessible name matches.
 pub async fn query(scope: &WebElement, role: &str, name: Name<'_>) -> Vec<WebElement> {
     let mut found = Vec::new();
-    let Ok(all) = scope.find_all(By::Css(candidates(role))).await else { return found };
+    let Ok(all) = scope.find_all(By::Css(candidates(role))).await else {
+        return found;
+    };
     for el in all {
         if !el.is_displayed().await.unwrap_or(false) {
             continue;
@@ -114,7 +123,11 @@ impl Page {
 
     /// The one element with this role and name inside `scope`, waiting for it.
     pub async fn inside(&self, scope: &WebElement, role: &str, name: Name<'_>) -> WebElement {
-        let desc = format!("{} inside {}", describe(role, name), scope.tag_name().await.unwrap_or_default());
+        let desc = format!(
+            "{} inside {}",
+            describe(role, name),
+            scope.tag_name().await.unwrap_or_default()
+        );
         eventually(&desc, || async {
             let mut found = query(scope, role, name).await;
             (found.len() == 1).then(|| found.remove(0))
@@ -145,7 +158,13 @@ impl Page {
     /// Waits until nothing visible has this role and name.
     pub async fn gone(&self, role: &str, name: Name<'_>) {
         let desc = format!("no {}", describe(role, name));
-        eventually(&desc, || async { query(&self.root().await, role, name).await.is_empty().then_some(()) }).await
+        eventually(&desc, || async {
+            query(&self.root().await, role, name)
+                .await
+                .is_empty()
+                .then_some(())
+        })
+        .await
     }
 
     /// How many visible elements have this role and name, right now.
@@ -156,19 +175,32 @@ impl Page {
     /// Waits until the page's visible text contains `text`.
     pub async fn text(&self, text: &str) {
         eventually(&format!("text {text:?}"), || async {
-            let body = self.driver.find(By::Css("body")).await.ok()?.text().await.ok()?;
+            let body = self
+                .driver
+                .find(By::Css("body"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
             body.contains(text).then_some(())
         })
         .await
     }
 
     pub async fn goto(&self, path: &str) {
-        self.driver.goto(self.app.url(path)).await.expect("navigate");
+        self.driver
+            .goto(self.app.url(path))
+            .await
+            .expect("navigate");
     }
 
     /// Signs in through the demo sign-in and opens the billing page of `ws`.
     pub async fn sign_in(&self, email: &str, ws: &str) {
-        let path = format!("/api/dev/login?email={}&next=/workspaces/{ws}/billing", email.replace('@', "%40"));
+        let path = format!(
+            "/api/dev/login?email={}&next=/workspaces/{ws}/billing",
+            email.replace('@', "%40")
+        );
         self.goto(&path).await;
         self.get("heading", Name::Is("Flex Billing")).await;
     }
@@ -181,16 +213,29 @@ impl Page {
 
     /// Waits until the focused element has this name.
     pub async fn focus_is(&self, name: &str) {
-        eventually(&format!("focus on {name:?}"), || async { (self.focused_name().await == name).then_some(()) }).await
+        eventually(&format!("focus on {name:?}"), || async {
+            (self.focused_name().await == name).then_some(())
+        })
+        .await
     }
 
     /// Presses keys on whatever has focus, as a keyboard user would.
     pub async fn keys(&self, keys: impl Into<thirtyfour::TypingData>) {
-        self.driver.action_chain().send_keys(keys).perform().await.expect("keys");
+        self.driver
+            .action_chain()
+            .send_keys(keys)
+            .perform()
+            .await
+            .expect("keys");
     }
 
     pub async fn js(&self, script: &str) -> Value {
-        self.driver.execute(script, Vec::<Value>::new()).await.expect("script").json().clone()
+        self.driver
+            .execute(script, Vec::<Value>::new())
+            .await
+            .expect("script")
+            .json()
+            .clone()
     }
 
     /// Tells the page the window regained focus (it then re-fetches usage).
@@ -212,19 +257,53 @@ impl Page {
     }
 
     pub async fn assert_not_reloaded(&self) {
-        assert_eq!(self.js("return window.__e2eMark || null").await, "kept", "the page was reloaded");
+        assert_eq!(
+            self.js("return window.__e2eMark || null").await,
+            "kept",
+            "the page was reloaded"
+        );
     }
 
-    /// A screenshot of this state under target/e2e-screenshots.
+    /// Resizes the window (360 px phones to 1440 px desktops).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.driver
+            .set_window_rect(0, 0, width, height)
+            .await
+            .expect("resize");
+    }
+
+    /// A full-page screenshot of this state under target/e2e-screenshots.
     pub async fn shot(&self, state: &str) {
+        use base64::Engine;
+        use thirtyfour::extensions::cdp::ChromeDevTools;
         let path = harness::screenshot_dir().join(format!("{}--{state}.png", self.name));
-        self.driver.screenshot(&path).await.expect("screenshot");
+        let cdp = ChromeDevTools::new(self.driver.handle.clone());
+        let metrics = cdp
+            .execute_cdp("Page.getLayoutMetrics")
+            .await
+            .expect("layout metrics");
+        let size = &metrics["cssContentSize"];
+        let clip = serde_json::json!({"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1});
+        let shot = cdp
+            .execute_cdp_with_params(
+                "Page.captureScreenshot",
+                serde_json::json!({"format": "png", "captureBeyondViewport": true, "clip": clip}),
+            )
+            .await
+            .expect("screenshot");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap_or_default())
+            .expect("PNG");
+        std::fs::write(&path, png).expect("write screenshot");
     }
 
     /// Screenshot, then fail on serious or critical axe-core violations.
     pub async fn check(&self, state: &str) {
         self.shot(state).await;
-        self.driver.execute(harness::axe_source(), Vec::<Value>::new()).await.expect("inject axe-core");
+        self.driver
+            .execute(harness::axe_source(), Vec::<Value>::new())
+            .await
+            .expect("inject axe-core");
         let ret = self
             .driver
             .execute_async(
@@ -238,7 +317,10 @@ impl Page {
             .expect("run axe-core");
         let text = ret.json().as_str().unwrap_or("[]").to_string();
         let violations: Vec<Value> = serde_json::from_str(&text).expect("axe result");
-        assert!(violations.is_empty(), "axe-core found serious or critical violations in state {state:?}: {violations:#?}");
+        assert!(
+            violations.is_empty(),
+            "axe-core found serious or critical violations in state {state:?}: {violations:#?}"
+        );
     }
 }
 
@@ -257,11 +339,25 @@ where
     F: FnOnce(Page) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    // Last run's pictures of this test go, so the folder shows this run only.
+    if let Ok(entries) = std::fs::read_dir(harness::screenshot_dir()) {
+        let prefix = format!("{name}--");
+        for e in entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
     let app = Arc::new(App::start().await);
     let driver = Driver::launch().await;
     let profile = tempfile::tempdir().expect("profile dir");
     let web = harness::browser(&driver, profile.path()).await;
-    let page = Page { app: app.clone(), driver: web.clone(), name };
+    let page = Page {
+        app: app.clone(),
+        driver: web.clone(),
+        name,
+    };
     let outcome = tokio::spawn(body(page.clone())).await;
     if outcome.is_err() {
         let _ = page.shot("failure").await;

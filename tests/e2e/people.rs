@@ -9,15 +9,21 @@ async fn a_member_sees_a_read_only_card() {
     run("member", |p| async move {
         p.sign_in("member@acme.test", "globex").await;
         p.text("Flex cap: $1,200.00 per year").await;
-        p.text("Only workspace owners and admins can change Flex Billing.").await;
+        p.text("Only workspace owners and admins can change Flex Billing.")
+            .await;
         for control in ["Enable", "Save", "Remove cap", "Disable", "Raise cap"] {
-            assert_eq!(p.count("button", Name::Is(control)).await, 0, "{control} is not offered");
+            assert_eq!(
+                p.count("button", Name::Is(control)).await,
+                0,
+                "{control} is not offered"
+            );
         }
         assert_eq!(p.count("textbox", Name::Any).await, 0);
         p.check("read-only").await;
 
         p.goto("/workspaces/acme/billing").await;
-        p.text("Only workspace owners and admins can change Flex Billing.").await;
+        p.text("Only workspace owners and admins can change Flex Billing.")
+            .await;
         assert_eq!(p.count("button", Name::Is("Enable")).await, 0);
     })
     .await;
@@ -27,12 +33,27 @@ async fn a_member_sees_a_read_only_card() {
 async fn a_signed_out_visitor_is_asked_to_sign_in() {
     run("signed-out", |p| async move {
         p.goto("/workspaces/acme/billing").await;
-        p.get("heading", Name::Is("Sign in to see Plan & Billing")).await;
+        p.get("heading", Name::Is("Sign in to see Plan & Billing"))
+            .await;
         p.check("sign-in").await;
-        p.get("link", Name::Is("Sign in")).await.click().await.unwrap();
-        p.get("link", Name::Is("Sign in as owner@acme.test")).await.click().await.unwrap();
+        p.get("link", Name::Is("Sign in"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        p.get("link", Name::Is("Sign in as owner@acme.test"))
+            .await
+            .click()
+            .await
+            .unwrap();
         p.get("heading", Name::Is("Flex Billing")).await;
-        assert!(p.driver.current_url().await.unwrap().path().ends_with("/workspaces/acme/billing"));
+        assert!(p
+            .driver
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/workspaces/acme/billing"));
     })
     .await;
 }

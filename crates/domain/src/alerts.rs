@@ -91,16 +91,26 @@ pub fn alerts(
     let percent = cap_percent(usage.flex_spend, flex.cap);
     match (flex.cap, percent) {
         (Some(cap), Some(_)) if usage.flex_spend >= cap => {
-            out.push(Alert::CapReached { cap, resets_on: cycle.end });
+            out.push(Alert::CapReached {
+                cap,
+                resets_on: cycle.end,
+            });
             return out;
         }
         (Some(cap), Some(p)) if p >= WARNING_PERCENT => {
-            out.push(Alert::Warning { percent: p, spend: usage.flex_spend, cap });
+            out.push(Alert::Warning {
+                percent: p,
+                spend: usage.flex_spend,
+                cap,
+            });
         }
         _ => {}
     }
     if !usage.flex_credits.is_zero() {
-        out.push(Alert::FlexActive { flex_rate, prepaid_rate });
+        out.push(Alert::FlexActive {
+            flex_rate,
+            prepaid_rate,
+        });
     }
     out
 }
@@ -131,7 +141,14 @@ mod tests {
             flex_credits: Credits::whole(flex_credits),
             ..UsageSummary::default()
         };
-        alerts(&flex, &usage, &CYCLE, Money::from_cents(400), Money::from_cents(300), d(11, 24))
+        alerts(
+            &flex,
+            &usage,
+            &CYCLE,
+            Money::from_cents(400),
+            Money::from_cents(300),
+            d(11, 24),
+        )
     }
 
     #[test]
@@ -141,21 +158,33 @@ mod tests {
 
     #[test]
     fn warning_at_eighty_percent_with_the_floor_percentage() {
-        assert!(matches!(run(true, Some(10_000), 8_000, 0)[..], [Alert::Warning { percent: 80, .. }]));
-        assert!(matches!(run(true, Some(10_000), 9_999, 0)[..], [Alert::Warning { percent: 99, .. }]));
+        assert!(matches!(
+            run(true, Some(10_000), 8_000, 0)[..],
+            [Alert::Warning { percent: 80, .. }]
+        ));
+        assert!(matches!(
+            run(true, Some(10_000), 9_999, 0)[..],
+            [Alert::Warning { percent: 99, .. }]
+        ));
     }
 
     #[test]
     fn cap_reached_replaces_warning_and_flex_active() {
         assert_eq!(
             run(true, Some(10_000), 10_000, 25),
-            vec![Alert::CapReached { cap: Money::from_cents(10_000), resets_on: d(12, 1) }]
+            vec![Alert::CapReached {
+                cap: Money::from_cents(10_000),
+                resets_on: d(12, 1)
+            }]
         );
     }
 
     #[test]
     fn flex_active_alone_and_with_warning() {
-        assert!(matches!(run(true, Some(10_000), 400, 1)[..], [Alert::FlexActive { .. }]));
+        assert!(matches!(
+            run(true, Some(10_000), 400, 1)[..],
+            [Alert::FlexActive { .. }]
+        ));
         assert!(matches!(
             run(true, Some(10_000), 8_400, 21)[..],
             [Alert::Warning { percent: 84, .. }, Alert::FlexActive { .. }]
@@ -164,14 +193,25 @@ mod tests {
 
     #[test]
     fn no_cap_means_no_percentage_alerts() {
-        assert!(matches!(run(true, None, 1_000_000, 2_500)[..], [Alert::FlexActive { .. }]));
+        assert!(matches!(
+            run(true, None, 1_000_000, 2_500)[..],
+            [Alert::FlexActive { .. }]
+        ));
     }
 
     #[test]
     fn flex_off_or_stale_cycle_shows_nothing() {
         assert!(run(false, Some(10_000), 10_000, 25).is_empty());
-        let flex = FlexSettings { enabled: true, cap: Some(Money::from_cents(100)), default_cap: Money::ZERO, version: 1 };
-        let usage = UsageSummary { flex_spend: Money::from_cents(100), ..UsageSummary::default() };
+        let flex = FlexSettings {
+            enabled: true,
+            cap: Some(Money::from_cents(100)),
+            default_cap: Money::ZERO,
+            version: 1,
+        };
+        let usage = UsageSummary {
+            flex_spend: Money::from_cents(100),
+            ..UsageSummary::default()
+        };
         assert!(alerts(&flex, &usage, &CYCLE, Money::ZERO, Money::ZERO, d(12, 1)).is_empty());
     }
 

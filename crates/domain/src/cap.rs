@@ -101,7 +101,8 @@ pub fn parse_cap(input: &str) -> Result<Money, CapError> {
         return Err(CapError::NotANumber);
     }
     if s.contains(['e', 'E'])
-        && s.chars().all(|c| c.is_ascii_digit() || matches!(c, 'e' | 'E' | '.' | '+' | '-' | ','))
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, 'e' | 'E' | '.' | '+' | '-' | ','))
     {
         return Err(CapError::Exponent);
     }
@@ -129,9 +130,17 @@ pub fn parse_cap(input: &str) -> Result<Money, CapError> {
     }
     let significant = digits.trim_start_matches('0');
     if significant.len() > 9 {
-        return Err(if negative { CapError::Negative } else { CapError::TooLarge });
+        return Err(if negative {
+            CapError::Negative
+        } else {
+            CapError::TooLarge
+        });
     }
-    let text = format!("{}.{}", if digits.is_empty() { "0" } else { &digits }, if frac.is_empty() { "0" } else { frac });
+    let text = format!(
+        "{}.{}",
+        if digits.is_empty() { "0" } else { &digits },
+        if frac.is_empty() { "0" } else { frac }
+    );
     let value = Decimal::from_str(&text).map_err(|_| CapError::NotANumber)?;
     if value.is_zero() {
         return Err(CapError::Zero);
@@ -155,7 +164,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn ok(s: &str) -> String {
-        parse_cap(s).unwrap_or_else(|e| panic!("{s:?} refused: {e}")).plain()
+        parse_cap(s)
+            .unwrap_or_else(|e| panic!("{s:?} refused: {e}"))
+            .plain()
     }
 
     #[test]
@@ -206,7 +217,10 @@ mod tests {
 
     #[test]
     fn messages_are_for_people() {
-        assert_eq!(CapError::BelowMinimum.to_string(), "The flex cap must be at least $1.00.");
+        assert_eq!(
+            CapError::BelowMinimum.to_string(),
+            "The flex cap must be at least $1.00."
+        );
         assert!(CapError::Zero.to_string().contains("Remove cap"));
     }
 

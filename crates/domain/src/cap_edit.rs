@@ -49,7 +49,10 @@ mod tests {
 
     #[test]
     fn untouched_field_sends_nothing() {
-        assert_eq!(decide_cap_save(None, Some(Money::from_cents(100))), CapSave::Unchanged);
+        assert_eq!(
+            decide_cap_save(None, Some(Money::from_cents(100))),
+            CapSave::Unchanged
+        );
         assert_eq!(decide_cap_save(None, None), CapSave::Unchanged);
     }
 
@@ -57,21 +60,37 @@ mod tests {
     fn same_amount_written_differently_sends_nothing() {
         let saved = Some(Money::from_cents(120_000));
         for text in ["1200", "1,200.00", "$1,200", " 1200.0 "] {
-            assert_eq!(decide_cap_save(Some(text), saved), CapSave::Unchanged, "{text}");
+            assert_eq!(
+                decide_cap_save(Some(text), saved),
+                CapSave::Unchanged,
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn invalid_text_is_reported_not_sent() {
         let saved = Some(Money::from_cents(10_000));
-        assert_eq!(decide_cap_save(Some("abc"), saved), CapSave::Invalid(CapError::NotANumber));
-        assert_eq!(decide_cap_save(Some("-1"), saved), CapSave::Invalid(CapError::Negative));
-        assert_eq!(decide_cap_save(Some(""), saved), CapSave::Invalid(CapError::Empty));
+        assert_eq!(
+            decide_cap_save(Some("abc"), saved),
+            CapSave::Invalid(CapError::NotANumber)
+        );
+        assert_eq!(
+            decide_cap_save(Some("-1"), saved),
+            CapSave::Invalid(CapError::Negative)
+        );
+        assert_eq!(
+            decide_cap_save(Some(""), saved),
+            CapSave::Invalid(CapError::Empty)
+        );
     }
 
     #[test]
     fn a_first_cap_on_an_uncapped_card_is_sent() {
-        assert_eq!(decide_cap_save(Some("75"), None), CapSave::Send(Money::from_cents(7_500)));
+        assert_eq!(
+            decide_cap_save(Some("75"), None),
+            CapSave::Send(Money::from_cents(7_500))
+        );
         assert_eq!(decide_cap_save(Some("  "), None), CapSave::Unchanged);
     }
 

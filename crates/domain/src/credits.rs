@@ -177,11 +177,19 @@ pub fn draw(b: &Balances, credits: Credits) -> Result<Draw, DrawError> {
         }
         if let Some(cap) = b.flex_cap {
             if b.flex_spend.add(flex_cost) > cap {
-                return Err(DrawError::FlexCapReached { cap, spend: b.flex_spend });
+                return Err(DrawError::FlexCapReached {
+                    cap,
+                    spend: b.flex_spend,
+                });
             }
         }
     }
-    Ok(Draw { included, prepaid, flex, flex_cost })
+    Ok(Draw {
+        included,
+        prepaid,
+        flex,
+        flex_cost,
+    })
 }
 
 #[cfg(test)]
@@ -212,28 +220,53 @@ mod tests {
 
     #[test]
     fn flex_off_with_nothing_left_is_no_credits() {
-        let b = Balances { flex_enabled: false, ..balances() };
+        let b = Balances {
+            flex_enabled: false,
+            ..balances()
+        };
         assert_eq!(draw(&b, Credits::whole(41)), Err(DrawError::NoCredits));
         assert!(draw(&b, Credits::whole(40)).is_ok());
     }
 
     #[test]
     fn the_cap_is_inclusive_and_blocks_beyond() {
-        let b = Balances { included_total: Credits::ZERO, prepaid_balance: Credits::ZERO, ..balances() };
-        assert_eq!(draw(&b, Credits::whole(25)).unwrap().flex_cost, Money::from_cents(10_000));
-        let at_cap = Balances { flex_spend: Money::from_cents(10_000), ..b };
+        let b = Balances {
+            included_total: Credits::ZERO,
+            prepaid_balance: Credits::ZERO,
+            ..balances()
+        };
+        assert_eq!(
+            draw(&b, Credits::whole(25)).unwrap().flex_cost,
+            Money::from_cents(10_000)
+        );
+        let at_cap = Balances {
+            flex_spend: Money::from_cents(10_000),
+            ..b
+        };
         assert_eq!(
             draw(&at_cap, Credits::new("0.1".parse().unwrap())),
-            Err(DrawError::FlexCapReached { cap: Money::from_cents(10_000), spend: Money::from_cents(10_000) })
+            Err(DrawError::FlexCapReached {
+                cap: Money::from_cents(10_000),
+                spend: Money::from_cents(10_000)
+            })
         );
-        let no_cap = Balances { flex_cap: None, ..at_cap };
+        let no_cap = Balances {
+            flex_cap: None,
+            ..at_cap
+        };
         assert!(draw(&no_cap, Credits::whole(1000)).is_ok());
     }
 
     #[test]
     fn at_the_cap_included_credits_still_work() {
-        let b = Balances { flex_spend: Money::from_cents(10_000), ..balances() };
-        assert_eq!(draw(&b, Credits::whole(2)).unwrap().included, Credits::whole(2));
+        let b = Balances {
+            flex_spend: Money::from_cents(10_000),
+            ..balances()
+        };
+        assert_eq!(
+            draw(&b, Credits::whole(2)).unwrap().included,
+            Credits::whole(2)
+        );
     }
 
     proptest! {

@@ -35,7 +35,10 @@ impl BillingCycle {
                 .unwrap_or(NaiveDate::MAX)
         };
         if today < anchor {
-            return BillingCycle { start: anchor, end: nth(1) };
+            return BillingCycle {
+                start: anchor,
+                end: nth(1),
+            };
         }
         // A close first guess from the calendar, then step to the exact cycle.
         let months_apart = (today.year_months() - anchor.year_months()).max(0) as u32;
@@ -44,7 +47,10 @@ impl BillingCycle {
         while nth(n + 1) <= today {
             n += 1;
         }
-        BillingCycle { start: nth(n), end: nth(n + 1) }
+        BillingCycle {
+            start: nth(n),
+            end: nth(n + 1),
+        }
     }
 
     /// The last day that belongs to this cycle.

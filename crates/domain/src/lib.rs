@@ -23,8 +23,8 @@ mod money;
 mod plan;
 
 pub use alerts::{alerts, cap_percent, Alert};
-pub use cap_edit::{cap_field_text, decide_cap_save, CapSave};
 pub use cap::{parse_cap, CapError, MAX_CAP_CENTS, MIN_CAP_CENTS};
+pub use cap_edit::{cap_field_text, decide_cap_save, CapSave};
 pub use credits::{draw, Balances, Credits, Draw, DrawError};
 pub use cycle::{human_date, BillingCycle};
 pub use money::Money;

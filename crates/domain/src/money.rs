@@ -41,7 +41,11 @@ impl Money {
     /// The amount in cents. Amounts this crate produces always fit.
     pub fn cents(self) -> i64 {
         let scaled = self.0 * Decimal::ONE_HUNDRED;
-        i64::try_from(scaled).unwrap_or(if scaled.is_sign_negative() { i64::MIN } else { i64::MAX })
+        i64::try_from(scaled).unwrap_or(if scaled.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        })
     }
 
     /// Plain form without symbol or grouping, as stored and sent: `1200.00`.
@@ -60,7 +64,11 @@ impl Money {
             }
             out.push(c);
         }
-        let sign = if self.0.is_sign_negative() && !self.0.is_zero() { "-" } else { "" };
+        let sign = if self.0.is_sign_negative() && !self.0.is_zero() {
+            "-"
+        } else {
+            ""
+        };
         format!("{sign}{out}.{frac}")
     }
 
@@ -96,7 +104,9 @@ impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let d = crate::decimal_serde::deserialize(d)?;
         if d.normalize().scale() > 2 {
-            return Err(serde::de::Error::custom("money has at most two decimal places"));
+            return Err(serde::de::Error::custom(
+                "money has at most two decimal places",
+            ));
         }
         Ok(Money::new(d))
     }
@@ -118,8 +128,14 @@ mod tests {
 
     #[test]
     fn rounds_half_away_from_zero() {
-        assert_eq!(Money::new(Decimal::from_str("0.125").unwrap()).plain(), "0.13");
-        assert_eq!(Money::new(Decimal::from_str("0.124").unwrap()).plain(), "0.12");
+        assert_eq!(
+            Money::new(Decimal::from_str("0.125").unwrap()).plain(),
+            "0.13"
+        );
+        assert_eq!(
+            Money::new(Decimal::from_str("0.124").unwrap()).plain(),
+            "0.12"
+        );
         assert_eq!(Money::new(Decimal::from_str("7").unwrap()).plain(), "7.00");
     }
 
@@ -134,7 +150,15 @@ mod tests {
 
     #[test]
     fn saturating_sub_stops_at_zero() {
-        assert_eq!(Money::from_cents(100).saturating_sub(Money::from_cents(250)), Money::ZERO);
-        assert_eq!(Money::from_cents(250).saturating_sub(Money::from_cents(100)).cents(), 150);
+        assert_eq!(
+            Money::from_cents(100).saturating_sub(Money::from_cents(250)),
+            Money::ZERO
+        );
+        assert_eq!(
+            Money::from_cents(250)
+                .saturating_sub(Money::from_cents(100))
+                .cents(),
+            150
+        );
     }
 }

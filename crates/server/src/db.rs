@@ -47,7 +47,9 @@ impl Db {
     {
         let inner = self.0.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut conn = inner
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut conn)
         })
         .await
@@ -56,7 +58,10 @@ impl Db {
 
     /// Runs `f` with the connection on the current thread (set-up and tests).
     pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
-        let mut conn = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut conn)
     }
 }

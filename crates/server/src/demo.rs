@@ -6,8 +6,11 @@ use rusqlite::{params, Connection};
 pub const DEMO_METERING_TOKEN: &str = "demo-metering-token";
 
 /// The demo people, each in both workspaces with this role.
-pub const DEMO_USERS: [(&str, &str); 3] =
-    [("owner@acme.test", "owner"), ("admin@acme.test", "admin"), ("member@acme.test", "member")];
+pub const DEMO_USERS: [(&str, &str); 3] = [
+    ("owner@acme.test", "owner"),
+    ("admin@acme.test", "admin"),
+    ("member@acme.test", "member"),
+];
 
 /// Seeds the demo if the database has no workspace yet. Answers whether it did.
 pub fn seed_if_empty(conn: &mut Connection) -> rusqlite::Result<bool> {
@@ -60,13 +63,18 @@ pub fn sign_in_page(users: &[String], next: &str) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -82,7 +90,9 @@ mod tests {
         let db = Db::open_in_memory().unwrap();
         assert!(db.with(seed_if_empty).unwrap());
         assert!(!db.with(seed_if_empty).unwrap());
-        let members: i64 = db.with(|c| c.query_row("SELECT COUNT(*) FROM memberships", [], |r| r.get(0))).unwrap();
+        let members: i64 = db
+            .with(|c| c.query_row("SELECT COUNT(*) FROM memberships", [], |r| r.get(0)))
+            .unwrap();
         assert_eq!(members, 6);
     }
 

@@ -16,11 +16,19 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn unauthorized() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Sign in to see Plan & Billing.")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Sign in to see Plan & Billing.",
+        )
     }
 
     pub fn forbidden() -> ApiError {
@@ -32,7 +40,11 @@ impl ApiError {
     }
 
     pub fn workspace_not_found() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "workspace_not_found", "No such workspace, or you are not a member of it.")
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "workspace_not_found",
+            "No such workspace, or you are not a member of it.",
+        )
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -40,7 +52,11 @@ impl ApiError {
     }
 
     pub fn flex_disabled() -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, "flex_disabled", "Enable Flex Billing before setting a flex cap.")
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "flex_disabled",
+            "Enable Flex Billing before setting a flex cap.",
+        )
     }
 
     pub fn version_conflict() -> ApiError {
@@ -53,7 +69,11 @@ impl ApiError {
 
     pub fn internal(err: impl std::fmt::Display) -> ApiError {
         tracing::error!("internal error: {err}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side. Try again.")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side. Try again.",
+        )
     }
 }
 
@@ -77,7 +97,12 @@ impl From<rusqlite::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

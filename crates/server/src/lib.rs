@@ -38,15 +38,28 @@ pub struct AppState {
 
 /// The whole app: `/api/…`, `/`, and the page with client-side routing.
 pub fn app(db: Db, mut config: Config) -> Router {
-    if config.demo && !config.metering_tokens.iter().any(|t| t == demo::DEMO_METERING_TOKEN) {
-        config.metering_tokens.push(demo::DEMO_METERING_TOKEN.to_string());
+    if config.demo
+        && !config
+            .metering_tokens
+            .iter()
+            .any(|t| t == demo::DEMO_METERING_TOKEN)
+    {
+        config
+            .metering_tokens
+            .push(demo::DEMO_METERING_TOKEN.to_string());
     }
     let static_dir = config.static_dir.clone();
-    let state = AppState { db, config: Arc::new(config) };
-    let router = Router::new().nest("/api", routes::api()).route("/", axum::routing::get(routes::root));
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+    };
+    let router = Router::new()
+        .nest("/api", routes::api())
+        .route("/", axum::routing::get(routes::root));
     let router = match static_dir {
         // Unknown paths get index.html, so /workspaces/acme/billing and /preview load the app.
-        Some(dir) => router.fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
+        Some(dir) => router
+            .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
         None => router,
     };
     router.with_state(state)
@@ -59,5 +72,7 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(db, config)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(db, config))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -28,7 +28,9 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let args = Args::parse();
     let db = Db::open(&args.db)?;
@@ -37,7 +39,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
     if let Some(dir) = &args.static_dir {
         if !dir.join("index.html").exists() {
-            tracing::warn!("{} has no index.html: build the page with `trunk build --release`", dir.display());
+            tracing::warn!(
+                "{} has no index.html: build the page with `trunk build --release`",
+                dir.display()
+            );
         }
     }
     let listener = tokio::net::TcpListener::bind(args.addr).await?;

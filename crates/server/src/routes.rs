@@ -11,7 +11,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
-use billing_domain::api::{BillingState, ChangeRequest, SetCapRequest, UsageRequest, UsageResponse};
+use billing_domain::api::{
+    BillingState, ChangeRequest, SetCapRequest, UsageRequest, UsageResponse,
+};
 use serde::{Deserialize, Serialize};
 
 pub fn api() -> Router<AppState> {
@@ -22,9 +24,14 @@ pub fn api() -> Router<AppState> {
         .route("/workspaces/{ws}/billing", get(billing))
         .route("/workspaces/{ws}/flex/enable", post(enable))
         .route("/workspaces/{ws}/flex/disable", post(disable))
-        .route("/workspaces/{ws}/flex/cap", axum::routing::put(set_cap).delete(remove_cap))
+        .route(
+            "/workspaces/{ws}/flex/cap",
+            axum::routing::put(set_cap).delete(remove_cap),
+        )
         .route("/workspaces/{ws}/usage", post(usage))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.") })
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.")
+        })
 }
 
 fn today() -> chrono::NaiveDate {
@@ -32,13 +39,17 @@ fn today() -> chrono::NaiveDate {
 }
 
 /// Reads a JSON body; an empty body is the type's default when it has one.
-fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes, empty: Option<T>) -> Result<T, ApiError> {
+fn json_body<T: serde::de::DeserializeOwned>(
+    body: &Bytes,
+    empty: Option<T>,
+) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         if let Some(default) = empty {
             return Ok(default);
         }
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}")))
 }
 
 #[derive(Serialize)]
@@ -56,16 +67,34 @@ struct WorkspaceLink {
 
 async fn session(State(state): State<AppState>, user: User) -> Result<Json<SessionInfo>, ApiError> {
     let id = user.id;
-    let rows = state.db.call(move |c| Ok(store::workspaces_of(c, id)?)).await?;
-    let workspaces = rows.into_iter().map(|(slug, name, role)| WorkspaceLink { slug, name, role }).collect();
-    Ok(Json(SessionInfo { email: user.email, workspaces }))
+    let rows = state
+        .db
+        .call(move |c| Ok(store::workspaces_of(c, id)?))
+        .await?;
+    let workspaces = rows
+        .into_iter()
+        .map(|(slug, name, role)| WorkspaceLink { slug, name, role })
+        .collect();
+    Ok(Json(SessionInfo {
+        email: user.email,
+        workspaces,
+    }))
 }
 
-async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<impl IntoResponse, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+) -> Result<impl IntoResponse, ApiError> {
     if let Some(token) = jar.get(auth::SESSION_COOKIE).map(|c| c.value().to_string()) {
-        state.db.call(move |c| Ok(store::delete_session(c, &token)?)).await?;
+        state
+            .db
+            .call(move |c| Ok(store::delete_session(c, &token)?))
+            .await?;
     }
-    Ok((jar.remove(Cookie::build(auth::SESSION_COOKIE).path("/")), StatusCode::NO_CONTENT))
+    Ok((
+        jar.remove(Cookie::build(auth::SESSION_COOKIE).path("/")),
+        StatusCode::NO_CONTENT,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -82,9 +111,17 @@ fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-async fn dev_login(State(state): State<AppState>, Query(q): Query<LoginQuery>, jar: CookieJar) -> Result<Response, ApiError> {
+async fn dev_login(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+    jar: CookieJar,
+) -> Result<Response, ApiError> {
     if !state.config.demo {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "Demo sign-in is only available with --demo."));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Demo sign-in is only available with --demo.",
+        ));
     }
     let next = safe_next(q.next.as_deref()).to_string();
     let Some(email) = q.email.filter(|e| !e.trim().is_empty()) else {
@@ -96,16 +133,36 @@ async fn dev_login(State(state): State<AppState>, Query(q): Query<LoginQuery>, j
         .db
         .call(move |c| Ok(store::user_by_email(c, &lookup)?))
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "user_not_found", format!("No demo user {email}.")))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "user_not_found",
+                format!("No demo user {email}."),
+            )
+        })?;
     let cookie = auth::start_session(&state, user_id).await?;
     Ok((jar.add(cookie), Redirect::to(&next)).into_response())
 }
 
-async fn billing(State(state): State<AppState>, user: User, Path(ws): Path<String>) -> Result<Json<BillingState>, ApiError> {
-    state.db.call(move |c| service::billing_state(c, &ws, &user, today())).await.map(Json)
+async fn billing(
+    State(state): State<AppState>,
+    user: User,
+    Path(ws): Path<String>,
+) -> Result<Json<BillingState>, ApiError> {
+    state
+        .db
+        .call(move |c| service::billing_state(c, &ws, &user, today()))
+        .await
+        .map(Json)
 }
 
-async fn change(state: AppState, user: User, ws: String, change: FlexChange, version: Option<u64>) -> Result<Json<BillingState>, ApiError> {
+async fn change(
+    state: AppState,
+    user: User,
+    ws: String,
+    change: FlexChange,
+    version: Option<u64>,
+) -> Result<Json<BillingState>, ApiError> {
     state
         .db
         .call(move |c| service::change_flex(c, &ws, &user, change, version, today()))
@@ -113,22 +170,42 @@ async fn change(state: AppState, user: User, ws: String, change: FlexChange, ver
         .map(Json)
 }
 
-async fn enable(State(s): State<AppState>, user: User, Path(ws): Path<String>, body: Bytes) -> Result<Json<BillingState>, ApiError> {
+async fn enable(
+    State(s): State<AppState>,
+    user: User,
+    Path(ws): Path<String>,
+    body: Bytes,
+) -> Result<Json<BillingState>, ApiError> {
     let req: ChangeRequest = json_body(&body, Some(ChangeRequest::default()))?;
     change(s, user, ws, FlexChange::Enable, req.version).await
 }
 
-async fn disable(State(s): State<AppState>, user: User, Path(ws): Path<String>, body: Bytes) -> Result<Json<BillingState>, ApiError> {
+async fn disable(
+    State(s): State<AppState>,
+    user: User,
+    Path(ws): Path<String>,
+    body: Bytes,
+) -> Result<Json<BillingState>, ApiError> {
     let req: ChangeRequest = json_body(&body, Some(ChangeRequest::default()))?;
     change(s, user, ws, FlexChange::Disable, req.version).await
 }
 
-async fn remove_cap(State(s): State<AppState>, user: User, Path(ws): Path<String>, body: Bytes) -> Result<Json<BillingState>, ApiError> {
+async fn remove_cap(
+    State(s): State<AppState>,
+    user: User,
+    Path(ws): Path<String>,
+    body: Bytes,
+) -> Result<Json<BillingState>, ApiError> {
     let req: ChangeRequest = json_body(&body, Some(ChangeRequest::default()))?;
     change(s, user, ws, FlexChange::RemoveCap, req.version).await
 }
 
-async fn set_cap(State(s): State<AppState>, user: User, Path(ws): Path<String>, body: Bytes) -> Result<Json<BillingState>, ApiError> {
+async fn set_cap(
+    State(s): State<AppState>,
+    user: User,
+    Path(ws): Path<String>,
+    body: Bytes,
+) -> Result<Json<BillingState>, ApiError> {
     let req: SetCapRequest = json_body(&body, None)?;
     change(s, user, ws, FlexChange::SetCap(req.cap), req.version).await
 }
@@ -140,10 +217,18 @@ async fn usage(
     body: Bytes,
 ) -> Result<Json<UsageResponse>, ApiError> {
     if !auth::metering_allowed(&headers, &state.config.metering_tokens) {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_metering_token", "A valid metering token is required."));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_metering_token",
+            "A valid metering token is required.",
+        ));
     }
     let req: UsageRequest = json_body(&body, None)?;
-    state.db.call(move |c| service::record_usage(c, &ws, &req, today())).await.map(Json)
+    state
+        .db
+        .call(move |c| service::record_usage(c, &ws, &req, today()))
+        .await
+        .map(Json)
 }
 
 /// `/`: the signed-in person's first workspace, or the way to sign in.
@@ -154,8 +239,13 @@ pub async fn root(State(state): State<AppState>, jar: CookieJar) -> Result<Respo
             state
                 .db
                 .call(move |c| {
-                    let Some((id, _)) = store::session_user(c, &token)? else { return Ok(None) };
-                    Ok(store::workspaces_of(c, id)?.into_iter().next().map(|(slug, _, _)| slug))
+                    let Some((id, _)) = store::session_user(c, &token)? else {
+                        return Ok(None);
+                    };
+                    Ok(store::workspaces_of(c, id)?
+                        .into_iter()
+                        .next()
+                        .map(|(slug, _, _)| slug))
                 })
                 .await?
         }

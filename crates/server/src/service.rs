@@ -4,7 +4,8 @@
 use crate::error::ApiError;
 use crate::store::{self, WorkspaceRow};
 use billing_domain::api::{
-    BillingState, FlexSettings, PlanInfo, UsageRequest, UsageResponse, UsageSummary, Viewer, WorkspaceInfo,
+    BillingState, FlexSettings, PlanInfo, UsageRequest, UsageResponse, UsageSummary, Viewer,
+    WorkspaceInfo,
 };
 use billing_domain::{draw, parse_cap, Balances, BillingCycle, Credits, Money, Role};
 use chrono::NaiveDate;
@@ -27,15 +28,30 @@ pub enum FlexChange {
 }
 
 /// The billing state of `slug` as `user` sees it.
-pub fn billing_state(conn: &Connection, slug: &str, user: &User, today: NaiveDate) -> Result<BillingState, ApiError> {
-    let (ws, role) = store::workspace_for_member(conn, slug, user.id)?.ok_or_else(ApiError::workspace_not_found)?;
+pub fn billing_state(
+    conn: &Connection,
+    slug: &str,
+    user: &User,
+    today: NaiveDate,
+) -> Result<BillingState, ApiError> {
+    let (ws, role) = store::workspace_for_member(conn, slug, user.id)?
+        .ok_or_else(ApiError::workspace_not_found)?;
     state_of(conn, &ws, role, user, today)
 }
 
-fn state_of(conn: &Connection, ws: &WorkspaceRow, role: Role, user: &User, today: NaiveDate) -> Result<BillingState, ApiError> {
+fn state_of(
+    conn: &Connection,
+    ws: &WorkspaceRow,
+    role: Role,
+    user: &User,
+    today: NaiveDate,
+) -> Result<BillingState, ApiError> {
     let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
     Ok(BillingState {
-        workspace: WorkspaceInfo { slug: ws.slug.clone(), name: ws.name.clone() },
+        workspace: WorkspaceInfo {
+            slug: ws.slug.clone(),
+            name: ws.name.clone(),
+        },
         plan: PlanInfo {
             name: ws.plan_name.clone(),
             interval: ws.interval,
@@ -51,12 +67,20 @@ fn state_of(conn: &Connection, ws: &WorkspaceRow, role: Role, user: &User, today
             version: ws.flex_version,
         },
         usage: usage_of(conn, ws, cycle)?,
-        viewer: Viewer { email: user.email.clone(), role, can_manage: role.can_manage_billing() },
+        viewer: Viewer {
+            email: user.email.clone(),
+            role,
+            can_manage: role.can_manage_billing(),
+        },
         today,
     })
 }
 
-fn usage_of(conn: &Connection, ws: &WorkspaceRow, cycle: BillingCycle) -> Result<UsageSummary, ApiError> {
+fn usage_of(
+    conn: &Connection,
+    ws: &WorkspaceRow,
+    cycle: BillingCycle,
+) -> Result<UsageSummary, ApiError> {
     let totals = store::cycle_totals(conn, ws.id, cycle.start)?;
     Ok(UsageSummary {
         included_used: totals.included,
@@ -78,7 +102,8 @@ pub fn change_flex(
     today: NaiveDate,
 ) -> Result<BillingState, ApiError> {
     let tx = Transaction::new(conn, TransactionBehavior::Immediate)?;
-    let (ws, role) = store::workspace_for_member(&tx, slug, user.id)?.ok_or_else(ApiError::workspace_not_found)?;
+    let (ws, role) = store::workspace_for_member(&tx, slug, user.id)?
+        .ok_or_else(ApiError::workspace_not_found)?;
     if !role.can_manage_billing() {
         return Err(ApiError::forbidden());
     }
@@ -89,16 +114,26 @@ pub fn change_flex(
         FlexChange::Enable if ws.flex_enabled => None,
         FlexChange::Enable => {
             let cap = ws.interval.default_cap();
-            Some((true, Some(cap), format!("enabled with default cap {}", cap.plain())))
+            Some((
+                true,
+                Some(cap),
+                format!("enabled with default cap {}", cap.plain()),
+            ))
         }
         FlexChange::Disable if !ws.flex_enabled => None,
         FlexChange::Disable => Some((false, None, "disabled".into())),
-        FlexChange::SetCap(_) | FlexChange::RemoveCap if !ws.flex_enabled => return Err(ApiError::flex_disabled()),
+        FlexChange::SetCap(_) | FlexChange::RemoveCap if !ws.flex_enabled => {
+            return Err(ApiError::flex_disabled())
+        }
         FlexChange::SetCap(text) => {
             let cap = parse_cap(&text)?;
-            (ws.flex_cap != Some(cap)).then(|| (true, Some(cap), format!("cap set to {}", cap.plain())))
+            (ws.flex_cap != Some(cap))
+                .then(|| (true, Some(cap), format!("cap set to {}", cap.plain())))
         }
-        FlexChange::RemoveCap => ws.flex_cap.is_some().then(|| (true, None, "cap removed".into())),
+        FlexChange::RemoveCap => ws
+            .flex_cap
+            .is_some()
+            .then(|| (true, None, "cap removed".into())),
     };
     if let Some((enabled, cap, detail)) = next {
         store::update_flex(&tx, ws.id, enabled, cap)?;
@@ -111,11 +146,18 @@ pub fn change_flex(
 
 /// Records metered usage for `slug`: draws included, then prepaid, then flex
 /// credits within the cap, all or nothing. The same key records once.
-pub fn record_usage(conn: &mut Connection, slug: &str, req: &UsageRequest, today: NaiveDate) -> Result<UsageResponse, ApiError> {
+pub fn record_usage(
+    conn: &mut Connection,
+    slug: &str,
+    req: &UsageRequest,
+    today: NaiveDate,
+) -> Result<UsageResponse, ApiError> {
     use axum::http::StatusCode;
     let key = req.idempotency_key.trim();
     if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::bad_request("idempotency_key must be 1 to 200 characters."));
+        return Err(ApiError::bad_request(
+            "idempotency_key must be 1 to 200 characters.",
+        ));
     }
     if req.credits <= Credits::ZERO || store::credits_to_e4(req.credits).is_none() {
         return Err(ApiError::new(
@@ -135,7 +177,11 @@ pub fn record_usage(conn: &mut Connection, slug: &str, req: &UsageRequest, today
                 "This idempotency key was already used for a different amount of credits.",
             ));
         }
-        return Ok(UsageResponse { draw: stored.draw, replayed: true, usage: usage_of(&tx, &ws, cycle)? });
+        return Ok(UsageResponse {
+            draw: stored.draw,
+            replayed: true,
+            usage: usage_of(&tx, &ws, cycle)?,
+        });
     }
     let totals = store::cycle_totals(&tx, ws.id, cycle.start)?;
     let balances = Balances {
@@ -150,7 +196,14 @@ pub fn record_usage(conn: &mut Connection, slug: &str, req: &UsageRequest, today
     let drawn = draw(&balances, req.credits)?;
     store::insert_usage(&tx, ws.id, key, cycle.start, req.credits, &drawn)?;
     let usage = usage_of(&tx, &ws, cycle)?;
-    let usage = UsageSummary { prepaid_balance: Credits::new(ws.prepaid_balance.amount() - drawn.prepaid.amount()), ..usage };
+    let usage = UsageSummary {
+        prepaid_balance: Credits::new(ws.prepaid_balance.amount() - drawn.prepaid.amount()),
+        ..usage
+    };
     tx.commit()?;
-    Ok(UsageResponse { draw: drawn, replayed: false, usage })
+    Ok(UsageResponse {
+        draw: drawn,
+        replayed: false,
+        usage,
+    })
 }

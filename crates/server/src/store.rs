@@ -77,7 +77,11 @@ pub fn workspace_by_slug(conn: &Connection, slug: &str) -> rusqlite::Result<Opti
 
 fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WorkspaceRow> {
     let bad = |i: usize, what: &str| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, what.to_string().into())
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            what.to_string().into(),
+        )
     };
     let interval: String = r.get(4)?;
     let anchor: String = r.get(5)?;
@@ -106,7 +110,11 @@ pub struct CycleTotals {
     pub flex_cost: Money,
 }
 
-pub fn cycle_totals(conn: &Connection, workspace_id: i64, cycle_start: NaiveDate) -> rusqlite::Result<CycleTotals> {
+pub fn cycle_totals(
+    conn: &Connection,
+    workspace_id: i64,
+    cycle_start: NaiveDate,
+) -> rusqlite::Result<CycleTotals> {
     conn.query_row(
         "SELECT COALESCE(SUM(included_e4), 0), COALESCE(SUM(flex_e4), 0), COALESCE(SUM(flex_cost_cents), 0)
            FROM usage_events WHERE workspace_id = ?1 AND cycle_start = ?2",
@@ -122,7 +130,12 @@ pub fn cycle_totals(conn: &Connection, workspace_id: i64, cycle_start: NaiveDate
 }
 
 /// Sets the Flex Billing settings and bumps their version.
-pub fn update_flex(conn: &Connection, workspace_id: i64, enabled: bool, cap: Option<Money>) -> rusqlite::Result<()> {
+pub fn update_flex(
+    conn: &Connection,
+    workspace_id: i64,
+    enabled: bool,
+    cap: Option<Money>,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE workspaces SET flex_enabled = ?2, flex_cap_cents = ?3, flex_version = flex_version + 1 WHERE id = ?1",
         params![workspace_id, enabled, cap.map(Money::cents)],
@@ -130,7 +143,13 @@ pub fn update_flex(conn: &Connection, workspace_id: i64, enabled: bool, cap: Opt
     Ok(())
 }
 
-pub fn audit(conn: &Connection, workspace_id: i64, user_id: Option<i64>, action: &str, detail: &str) -> rusqlite::Result<()> {
+pub fn audit(
+    conn: &Connection,
+    workspace_id: i64,
+    user_id: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO audit_log (workspace_id, user_id, action, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![workspace_id, user_id, action, detail, now_text()],
@@ -144,7 +163,11 @@ pub struct StoredUsage {
     pub draw: Draw,
 }
 
-pub fn usage_by_key(conn: &Connection, workspace_id: i64, key: &str) -> rusqlite::Result<Option<StoredUsage>> {
+pub fn usage_by_key(
+    conn: &Connection,
+    workspace_id: i64,
+    key: &str,
+) -> rusqlite::Result<Option<StoredUsage>> {
     conn.query_row(
         "SELECT credits_e4, included_e4, prepaid_e4, flex_e4, flex_cost_cents
            FROM usage_events WHERE workspace_id = ?1 AND idempotency_key = ?2",
@@ -200,7 +223,12 @@ pub fn insert_usage(
 // ---- people and sessions ----
 
 pub fn user_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row("SELECT id FROM users WHERE email = ?1", params![email], |r| r.get(0)).optional()
+    conn.query_row(
+        "SELECT id FROM users WHERE email = ?1",
+        params![email],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 pub fn users(conn: &Connection) -> rusqlite::Result<Vec<String>> {
@@ -210,7 +238,10 @@ pub fn users(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 }
 
 /// Workspaces of a user, first joined first: (slug, name, role).
-pub fn workspaces_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<(String, String, String)>> {
+pub fn workspaces_of(
+    conn: &Connection,
+    user_id: i64,
+) -> rusqlite::Result<Vec<(String, String, String)>> {
     let mut stmt = conn.prepare(
         "SELECT w.slug, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
           WHERE m.user_id = ?1 ORDER BY w.id",
@@ -219,11 +250,21 @@ pub fn workspaces_of(conn: &Connection, user_id: i64) -> rusqlite::Result<Vec<(S
     rows.collect()
 }
 
-pub fn create_session(conn: &Connection, token: &str, user_id: i64, days: i64) -> rusqlite::Result<()> {
+pub fn create_session(
+    conn: &Connection,
+    token: &str,
+    user_id: i64,
+    days: i64,
+) -> rusqlite::Result<()> {
     let now = chrono::Utc::now();
     conn.execute(
         "INSERT INTO sessions (token, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token, user_id, now.to_rfc3339(), (now + chrono::Duration::days(days)).to_rfc3339()],
+        params![
+            token,
+            user_id,
+            now.to_rfc3339(),
+            (now + chrono::Duration::days(days)).to_rfc3339()
+        ],
     )?;
     Ok(())
 }

@@ -21,7 +21,11 @@ impl Drop for Server {
 
 async fn start() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>page</title>").unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>page</title>",
+    )
+    .unwrap();
     let db = Db::open(&dir.path().join("billing.sqlite3")).unwrap();
     db.with(demo::seed_if_empty).unwrap();
     // A workspace none of the demo people belong to.
@@ -44,14 +48,23 @@ async fn start() -> Server {
     tokio::spawn(serve(listener, db.clone(), config, async {
         let _ = stopped.await;
     }));
-    Server { base, db, stop: Some(stop), _dir: dir }
+    Server {
+        base,
+        db,
+        stop: Some(stop),
+        _dir: dir,
+    }
 }
 
 impl Server {
     async fn signed_in(&self, email: &str) -> Client {
         let client = Client::builder().cookie_store(true).build().unwrap();
         let r = client
-            .get(format!("{}/api/dev/login?email={}&next=/api/session", self.base, email.replace('@', "%40")))
+            .get(format!(
+                "{}/api/dev/login?email={}&next=/api/session",
+                self.base,
+                email.replace('@', "%40")
+            ))
             .send()
             .await
             .unwrap();
@@ -93,7 +106,10 @@ async fn billing_state_has_everything_the_card_needs() {
     let c = s.signed_in(OWNER).await;
     let (status, b) = send(c.get(s.url("/api/workspaces/acme/billing"))).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(b["workspace"], json!({"slug": "acme", "name": "Acme Robotics"}));
+    assert_eq!(
+        b["workspace"],
+        json!({"slug": "acme", "name": "Acme Robotics"})
+    );
     assert_eq!(b["plan"]["interval"], "month");
     assert_eq!(b["plan"]["flex_rate"], "4.00");
     assert_eq!(b["plan"]["prepaid_rate"], "3.00");
@@ -103,7 +119,10 @@ async fn billing_state_has_everything_the_card_needs() {
     assert_eq!(b["usage"]["included_total"], "30");
     assert_eq!(b["usage"]["prepaid_balance"], "10");
     assert_eq!(b["usage"]["flex_spend"], "0.00");
-    assert_eq!(b["viewer"], json!({"email": OWNER, "role": "owner", "can_manage": true}));
+    assert_eq!(
+        b["viewer"],
+        json!({"email": OWNER, "role": "owner", "can_manage": true})
+    );
     assert!(b["cycle"]["start"].as_str().unwrap() < b["cycle"]["end"].as_str().unwrap());
 
     let (_, g) = send(c.get(s.url("/api/workspaces/globex/billing"))).await;
@@ -125,7 +144,11 @@ async fn signed_out_is_401_and_strangers_get_404() {
         ("DELETE", "/api/workspaces/acme/flex/cap"),
         ("GET", "/api/session"),
     ] {
-        let (status, body) = send(anon.request(method.parse().unwrap(), s.url(path)).json(&json!({"cap": "5"}))).await;
+        let (status, body) = send(
+            anon.request(method.parse().unwrap(), s.url(path))
+                .json(&json!({"cap": "5"})),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
         assert_eq!(body["error"]["code"], "unauthorized");
     }
@@ -134,7 +157,13 @@ async fn signed_out_is_401_and_strangers_get_404() {
         h.insert("cookie", "billing_session=forged".parse().unwrap());
         h
     });
-    let (status, _) = send(bogus.build().unwrap().get(s.url("/api/workspaces/acme/billing"))).await;
+    let (status, _) = send(
+        bogus
+            .build()
+            .unwrap()
+            .get(s.url("/api/workspaces/acme/billing")),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let c = s.signed_in(OWNER).await;
@@ -157,7 +186,8 @@ async fn members_read_but_every_change_is_403() {
     for req in [
         m.post(s.url("/api/workspaces/acme/flex/enable")),
         m.post(s.url("/api/workspaces/globex/flex/disable")),
-        m.put(s.url("/api/workspaces/globex/flex/cap")).json(&json!({"cap": "250"})),
+        m.put(s.url("/api/workspaces/globex/flex/cap"))
+            .json(&json!({"cap": "250"})),
         m.delete(s.url("/api/workspaces/globex/flex/cap")),
     ] {
         let (status, body) = send(req).await;
@@ -166,7 +196,10 @@ async fn members_read_but_every_change_is_403() {
     }
     let o = s.signed_in(OWNER).await;
     let (_, g) = send(o.get(s.url("/api/workspaces/globex/billing"))).await;
-    assert_eq!((g["flex"]["cap"].as_str(), g["flex"]["version"].as_u64()), (Some("1200.00"), Some(1)));
+    assert_eq!(
+        (g["flex"]["cap"].as_str(), g["flex"]["version"].as_u64()),
+        (Some("1200.00"), Some(1))
+    );
 }
 
 #[tokio::test]
@@ -175,16 +208,26 @@ async fn enable_sets_the_default_cap_for_the_interval_and_admins_may_change() {
     let a = s.signed_in(ADMIN).await;
     let (status, b) = send(a.post(s.url("/api/workspaces/acme/flex/enable"))).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((b["flex"]["enabled"].as_bool(), b["flex"]["cap"].as_str()), (Some(true), Some("100.00")));
+    assert_eq!(
+        (b["flex"]["enabled"].as_bool(), b["flex"]["cap"].as_str()),
+        (Some(true), Some("100.00"))
+    );
     assert_eq!(b["flex"]["version"], 2);
 
     let (_, b) = send(a.post(s.url("/api/workspaces/globex/flex/disable"))).await;
-    assert_eq!((b["flex"]["enabled"].as_bool(), &b["flex"]["cap"]), (Some(false), &Value::Null));
+    assert_eq!(
+        (b["flex"]["enabled"].as_bool(), &b["flex"]["cap"]),
+        (Some(false), &Value::Null)
+    );
     let (_, b) = send(a.post(s.url("/api/workspaces/globex/flex/enable"))).await;
     assert_eq!(b["flex"]["cap"], "1200.00");
 
     // Enabling again changes nothing (the cap someone set is kept).
-    let (_, b) = send(a.put(s.url("/api/workspaces/globex/flex/cap")).json(&json!({"cap": "$2,500"}))).await;
+    let (_, b) = send(
+        a.put(s.url("/api/workspaces/globex/flex/cap"))
+            .json(&json!({"cap": "$2,500"})),
+    )
+    .await;
     assert_eq!(b["flex"]["cap"], "2500.00");
     let (_, b) = send(a.post(s.url("/api/workspaces/globex/flex/enable"))).await;
     assert_eq!(b["flex"]["cap"], "2500.00");
@@ -196,11 +239,17 @@ async fn cap_is_set_validated_and_removed() {
     let o = s.signed_in(OWNER).await;
     let cap_url = s.url("/api/workspaces/acme/flex/cap");
     let (status, body) = send(o.put(&cap_url).json(&json!({"cap": "250"}))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("flex_disabled")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("flex_disabled"))
+    );
 
     send(o.post(s.url("/api/workspaces/acme/flex/enable"))).await;
     let (status, b) = send(o.put(&cap_url).json(&json!({"cap": "250.5"}))).await;
-    assert_eq!((status, b["flex"]["cap"].as_str()), (StatusCode::OK, Some("250.50")));
+    assert_eq!(
+        (status, b["flex"]["cap"].as_str()),
+        (StatusCode::OK, Some("250.50"))
+    );
     let version = b["flex"]["version"].as_u64().unwrap();
 
     for (input, code) in [
@@ -218,20 +267,42 @@ async fn cap_is_set_validated_and_removed() {
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
     }
     let (status, body) = send(o.put(&cap_url).json(&json!({"cap": 250}))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
 
     let (_, b) = send(o.get(s.url("/api/workspaces/acme/billing"))).await;
-    assert_eq!((b["flex"]["cap"].as_str(), b["flex"]["version"].as_u64()), (Some("250.50"), Some(version)));
+    assert_eq!(
+        (b["flex"]["cap"].as_str(), b["flex"]["version"].as_u64()),
+        (Some("250.50"), Some(version))
+    );
 
     // A stale version is refused; the current one applies.
-    let (status, body) = send(o.put(&cap_url).json(&json!({"cap": "300", "version": version - 1}))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("version_conflict")));
-    let (status, _) = send(o.put(&cap_url).json(&json!({"cap": "300", "version": version}))).await;
+    let (status, body) = send(
+        o.put(&cap_url)
+            .json(&json!({"cap": "300", "version": version - 1})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("version_conflict"))
+    );
+    let (status, _) = send(
+        o.put(&cap_url)
+            .json(&json!({"cap": "300", "version": version})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
 
     let (status, b) = send(o.delete(&cap_url)).await;
-    assert_eq!((status, &b["flex"]["cap"], b["flex"]["enabled"].as_bool()), (StatusCode::OK, &Value::Null, Some(true)));
-    let audit: i64 = s.db.with(|c| c.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0))).unwrap();
+    assert_eq!(
+        (status, &b["flex"]["cap"], b["flex"]["enabled"].as_bool()),
+        (StatusCode::OK, &Value::Null, Some(true))
+    );
+    let audit: i64 =
+        s.db.with(|c| c.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0)))
+            .unwrap();
     assert_eq!(audit, 4, "enable, two cap changes, remove");
 }
 
@@ -241,33 +312,59 @@ async fn usage_draws_included_then_prepaid_then_flex_then_blocks_at_the_cap() {
     // Acme: 30 included, 10 prepaid, Flex off, $4.00 a flex credit.
     let (status, r) = s.meter("acme", "25", "k1").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(r["draw"], json!({"included": "25", "prepaid": "0", "flex": "0", "flex_cost": "0.00"}));
+    assert_eq!(
+        r["draw"],
+        json!({"included": "25", "prepaid": "0", "flex": "0", "flex_cost": "0.00"})
+    );
     let (_, r) = s.meter("acme", "10", "k2").await;
-    assert_eq!(r["draw"], json!({"included": "5", "prepaid": "5", "flex": "0", "flex_cost": "0.00"}));
+    assert_eq!(
+        r["draw"],
+        json!({"included": "5", "prepaid": "5", "flex": "0", "flex_cost": "0.00"})
+    );
     assert_eq!(r["usage"]["prepaid_balance"], "5");
 
     let (status, body) = s.meter("acme", "6", "k3").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::PAYMENT_REQUIRED, Some("no_credits")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::PAYMENT_REQUIRED, Some("no_credits"))
+    );
 
     let o = s.signed_in(OWNER).await;
     send(o.post(s.url("/api/workspaces/acme/flex/enable"))).await;
     let (status, r) = s.meter("acme", "6", "k3").await;
-    assert_eq!(status, StatusCode::OK, "the refused key was not recorded, so it can be used again");
-    assert_eq!(r["draw"], json!({"included": "0", "prepaid": "5", "flex": "1", "flex_cost": "4.00"}));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the refused key was not recorded, so it can be used again"
+    );
+    assert_eq!(
+        r["draw"],
+        json!({"included": "0", "prepaid": "5", "flex": "1", "flex_cost": "4.00"})
+    );
     let (_, r) = s.meter("acme", "24", "k4").await;
     assert_eq!(r["usage"]["flex_spend"], "100.00");
     assert_eq!(r["usage"]["flex_credits"], "25");
 
     let (status, body) = s.meter("acme", "0.25", "k5").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::PAYMENT_REQUIRED, Some("flex_cap_reached")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::PAYMENT_REQUIRED, Some("flex_cap_reached"))
+    );
     let (_, b) = send(o.get(s.url("/api/workspaces/acme/billing"))).await;
     assert_eq!(b["usage"]["flex_spend"], "100.00");
     assert_eq!(b["usage"]["included_used"], "30");
 
     // Raising the cap lets usage through again.
-    send(o.put(s.url("/api/workspaces/acme/flex/cap")).json(&json!({"cap": "101"}))).await;
+    send(
+        o.put(s.url("/api/workspaces/acme/flex/cap"))
+            .json(&json!({"cap": "101"})),
+    )
+    .await;
     let (status, r) = s.meter("acme", "0.25", "k5").await;
-    assert_eq!((status, r["draw"]["flex_cost"].as_str()), (StatusCode::OK, Some("1.00")));
+    assert_eq!(
+        (status, r["draw"]["flex_cost"].as_str()),
+        (StatusCode::OK, Some("1.00"))
+    );
 }
 
 #[tokio::test]
@@ -276,15 +373,29 @@ async fn usage_is_idempotent_and_needs_the_metering_token() {
     let (_, first) = s.meter("globex", "2.5", "job-42").await;
     let (status, again) = s.meter("globex", "2.5", "job-42").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((first["replayed"].as_bool(), again["replayed"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(
+        (first["replayed"].as_bool(), again["replayed"].as_bool()),
+        (Some(false), Some(true))
+    );
     assert_eq!(again["draw"], first["draw"]);
     assert_eq!(again["usage"]["included_used"], "2.5");
     let (status, body) = s.meter("globex", "3", "job-42").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("idempotency_conflict")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("idempotency_conflict"))
+    );
 
-    for (credits, code) in [("0", "invalid_credits"), ("-1", "invalid_credits"), ("0.00001", "invalid_credits")] {
+    for (credits, code) in [
+        ("0", "invalid_credits"),
+        ("-1", "invalid_credits"),
+        ("0.00001", "invalid_credits"),
+    ] {
         let (status, body) = s.meter("globex", credits, "x").await;
-        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{credits}");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(code)),
+            "{credits}"
+        );
     }
     let url = s.url("/api/workspaces/globex/usage");
     let body = json!({"credits": "1", "idempotency_key": "y"});
@@ -294,10 +405,23 @@ async fn usage_is_idempotent_and_needs_the_metering_token() {
             req = req.bearer_auth(t);
         }
         let (status, body) = send(req).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_metering_token")));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_metering_token"))
+        );
     }
-    let (status, _) = send(Client::new().post(&url).bearer_auth(demo::DEMO_METERING_TOKEN).json(&body)).await;
-    assert_eq!(status, StatusCode::OK, "demo mode also accepts the demo token");
+    let (status, _) = send(
+        Client::new()
+            .post(&url)
+            .bearer_auth(demo::DEMO_METERING_TOKEN)
+            .json(&body),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "demo mode also accepts the demo token"
+    );
     let (status, _) = s.meter("nope", "1", "z").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -305,29 +429,60 @@ async fn usage_is_idempotent_and_needs_the_metering_token() {
 #[tokio::test]
 async fn sign_in_root_and_page_routes() {
     let s = start().await;
-    let no_redirects = || Client::builder().redirect(reqwest::redirect::Policy::none()).cookie_store(true).build().unwrap();
+    let no_redirects = || {
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    };
     let c = no_redirects();
     let r = c.get(s.url("/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/api/dev/login");
-    let page = c.get(s.url("/api/dev/login")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(s.url("/api/dev/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Sign in as member@acme.test"));
 
-    let r = c.get(s.url("/api/dev/login?email=owner%40acme.test&next=//evil.example")).send().await.unwrap();
+    let r = c
+        .get(s.url("/api/dev/login?email=owner%40acme.test&next=//evil.example"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/");
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let r = c.get(s.url("/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/workspaces/acme/billing");
 
-    let r = c.get(s.url("/api/dev/login?email=nobody%40acme.test")).send().await.unwrap();
+    let r = c
+        .get(s.url("/api/dev/login?email=nobody%40acme.test"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
-    let r = c.get(s.url("/workspaces/acme/billing")).send().await.unwrap();
+    let r = c
+        .get(s.url("/workspaces/acme/billing"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("<title>page</title>"));
     let (status, body) = send(c.get(s.url("/api/nope"))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
 
     let r = c.post(s.url("/api/session/logout")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);

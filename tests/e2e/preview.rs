@@ -1,0 +1,103 @@
+//! The designers' preview, and the page at phone and desktop widths.
+
+use crate::page::{run, Name};
+
+const SPECIMENS: [&str; 27] = [
+    "Off (monthly)",
+    "Off (annual)",
+    "On with cap (monthly)",
+    "On with cap (annual)",
+    "On without cap",
+    "Read-only (member)",
+    "Saving",
+    "Save error",
+    "Valid (monthly)",
+    "Valid (annual)",
+    "Invalid",
+    "Enable (monthly)",
+    "Enable (annual)",
+    "Remove cap",
+    "Disable",
+    "Confirming",
+    "Error",
+    "80% of the cap, flex in use",
+    "Cap reached",
+    "Flex credits in use",
+    "Cap reached (annual)",
+    "20% used",
+    "84% used",
+    "Credits summary",
+    "Loading",
+    "Fetch failed",
+    "Signed out",
+];
+
+#[tokio::test]
+async fn preview_shows_every_state_at_phone_and_desktop_widths() {
+    run("preview", |p| async move {
+        p.goto("/preview").await;
+        p.get("heading", Name::Is("Component preview")).await;
+        let text = p
+            .driver
+            .find(thirtyfour::By::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let captions = text.to_uppercase();
+        for specimen in SPECIMENS {
+            assert!(
+                captions.contains(&specimen.to_uppercase()),
+                "the preview lacks {specimen:?}"
+            );
+        }
+        for wording in [
+            "$100 per month",
+            "$1,200 per year",
+            "Flex cap (per month)",
+            "Flex cap (per year)",
+            "No cap: Flex Usage is unlimited",
+            "Only workspace owners and admins can change Flex Billing.",
+            "The flex cap must be at least $1.00.",
+            "The cap wasn't saved",
+            "Saving…",
+            "You've used 84% of your $100.00 flex cap",
+            "Flex cap reached",
+            "Couldn't load Plan & Billing",
+        ] {
+            p.text(wording).await;
+        }
+        p.resize(1440, 900).await;
+        p.check("desktop").await;
+        p.resize(360, 800).await;
+        p.check("phone").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_page_reads_at_360_px() {
+    run("phone", |p| async move {
+        p.app
+            .owner_change(reqwest::Method::POST, "acme", "flex/enable", None)
+            .await;
+        p.app.meter("acme", "61").await; // 21 flex credits: $84 of $100
+        p.resize(360, 800).await;
+        p.sign_in("owner@acme.test", "acme").await;
+        p.text("You've used 84% of your $100.00 flex cap").await;
+        let overflow = p
+            .js("return document.documentElement.scrollWidth > window.innerWidth")
+            .await;
+        assert_eq!(overflow, false, "nothing is wider than a 360 px screen");
+        p.check("warning").await;
+        p.get("button", Name::Is("Disable"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        p.get("dialog", Name::Is("Disable Flex Billing?")).await;
+        p.check("dialog").await;
+    })
+    .await;
+}
