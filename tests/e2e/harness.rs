@@ -67,12 +67,15 @@ where
     }
 }
 
+/// A serving server: how to stop it, and its task.
+type Running = (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>);
+
 /// The billing server, stoppable and restartable on the same address and database.
 pub struct App {
     pub base: String,
     addr: SocketAddr,
     db_path: PathBuf,
-    running: Mutex<Option<(oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)>>,
+    running: Mutex<Option<Running>>,
     keys: AtomicU64,
     _dir: tempfile::TempDir,
 }

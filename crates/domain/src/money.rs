@@ -72,14 +72,16 @@ impl Money {
         format!("{sign}{out}.{frac}")
     }
 
-    /// Adds two amounts.
-    pub fn add(self, other: Money) -> Money {
-        Money::new(self.0 + other.0)
-    }
-
     /// Subtracts `other`, never going below zero.
     pub fn saturating_sub(self, other: Money) -> Money {
         Money::new((self.0 - other.0).max(Decimal::ZERO))
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, other: Money) -> Money {
+        Money::new(self.0 + other.0)
     }
 }
 
