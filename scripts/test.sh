@@ -13,6 +13,15 @@ trunk build --release
 echo "== page: clippy for wasm32, release"
 cargo clippy --release --target wasm32-unknown-unknown --bin billing-page -- -D warnings
 
-echo "== tests: domain, API, end-to-end"
+echo "== tests: domain, page logic, API, end-to-end"
 # Two browsers at a time fit the 2-core machines; each test has its own server, database and browser.
-cargo test --workspace -- --test-threads="${E2E_THREADS:-2}"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace -- --test-threads="${E2E_THREADS:-2}" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 2; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i - 1); if ($i ~ /^failed;/) f += $(i - 1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

@@ -170,3 +170,89 @@ impl PreviewBehaviour {
         Ok(current)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The fixtures are what the preview promises: each shows the state its name says.
+    use super::*;
+    use billing_domain::{decide_cap_save, Alert, CapError, CapSave};
+
+    fn apply(change: Change, state: BillingState) -> BillingState {
+        block_on(PreviewBehaviour::Succeed.apply(change, state)).expect("applied")
+    }
+
+    /// The preview's futures resolve at once; poll one to completion.
+    fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    #[test]
+    fn alert_fixtures_raise_the_alerts_their_names_say() {
+        assert!(matches!(
+            spent(8_400).alerts()[..],
+            [Alert::Warning { percent: 84, .. }, Alert::FlexActive { .. }]
+        ));
+        assert!(matches!(
+            spent(10_000).alerts()[..],
+            [Alert::CapReached { .. }]
+        ));
+        assert!(matches!(
+            spent(2_000).alerts()[..],
+            [Alert::FlexActive { .. }]
+        ));
+        assert!(monthly_off().alerts().is_empty());
+    }
+
+    #[test]
+    fn card_fixtures_are_in_their_states() {
+        assert!(!monthly_off().flex.enabled);
+        assert_eq!(on_with_cap().flex.cap, Some(Money::from_cents(10_000)));
+        assert!(on_without_cap().flex.enabled && on_without_cap().flex.cap.is_none());
+        assert!(!read_only().viewer.can_manage);
+        let annual = annual(on_with_cap());
+        assert_eq!(
+            (annual.plan.interval, annual.flex.cap),
+            (PlanInterval::Year, Some(Money::from_cents(120_000)))
+        );
+    }
+
+    #[test]
+    fn the_preview_drafts_hit_the_states_they_show() {
+        let saved = on_with_cap().flex.cap;
+        assert_eq!(
+            decide_cap_save(Some("0.50"), saved),
+            CapSave::Invalid(CapError::BelowMinimum)
+        );
+        assert_eq!(
+            decide_cap_save(Some("250"), saved),
+            CapSave::Send(Money::from_cents(25_000))
+        );
+    }
+
+    #[test]
+    fn the_preview_backend_changes_state_as_the_server_does() {
+        assert_eq!(
+            apply(Change::Enable, monthly_off()).flex.cap,
+            Some(Money::from_cents(10_000))
+        );
+        assert_eq!(
+            apply(Change::Enable, annual(monthly_off())).flex.cap,
+            Some(Money::from_cents(120_000))
+        );
+        let off = apply(Change::Disable, on_with_cap());
+        assert!(!off.flex.enabled && off.flex.cap.is_none());
+        assert_eq!(apply(Change::RemoveCap, on_with_cap()).flex.cap, None);
+        let capped = apply(Change::SetCap(Money::from_cents(25_000)), on_without_cap());
+        assert_eq!(
+            (capped.flex.cap, capped.flex.version),
+            (Some(Money::from_cents(25_000)), 3)
+        );
+    }
+}

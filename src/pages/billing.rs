@@ -9,8 +9,9 @@ use billing_domain::api::BillingState;
 use billing_domain::human_date;
 use leptos::prelude::*;
 
-/// How often usage is re-fetched while the page is open, so alerts appear without a reload.
-const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often usage is re-fetched while the page is visible, so alerts appear
+/// without a reload. A GET of a few hundred bytes; fresher alerts are worth it.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The Plan & Billing page of workspace `ws`.
 #[component]
@@ -48,9 +49,24 @@ pub fn BillingPage(ws: String) -> impl IntoView {
         resource.refetch();
     };
     let on_focus = window_event_listener(leptos::ev::focus, move |_| refetch());
-    let interval = set_interval_with_handle(refetch, REFRESH_EVERY).ok();
+    let on_visible = window_event_listener_untyped("visibilitychange", move |_| {
+        if !document().hidden() {
+            refetch();
+        }
+    });
+    // A hidden tab skips the timer; it catches up when it is shown again.
+    let interval = set_interval_with_handle(
+        move || {
+            if !document().hidden() {
+                refetch();
+            }
+        },
+        REFRESH_EVERY,
+    )
+    .ok();
     on_cleanup(move || {
         on_focus.remove();
+        on_visible.remove();
         if let Some(h) = interval {
             h.clear();
         }
