@@ -134,6 +134,9 @@ pub fn FlexCard(
             Face::Capped | Face::Uncapped => {
                 let capped = face.get_untracked() == Face::Capped;
                 view! {
+                    <p class="flex-card__lead">
+                        "Your payment method on file is charged automatically for Flex Usage."
+                    </p>
                     <Show when=move || !capped>
                         <p class="flex-card__unlimited">
                             <strong>"No cap: Flex Usage is unlimited."</strong>
