@@ -64,7 +64,12 @@ pub fn ConfirmDialog(
         }
     });
 
+    // `close` is queued, not immediate: if the dialog was opened again before
+    // it arrives (Escape, then Enter at once), it is stale and ignored.
     let on_close = move |_| {
+        if dialog.get_untracked().is_some_and(|d| d.open()) {
+            return;
+        }
         open.set(false);
         let target = opener.get_value().filter(|e| e.is_connected()).or_else(|| {
             document()

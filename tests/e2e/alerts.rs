@@ -29,7 +29,7 @@ async fn flex_in_use_then_80_percent_then_cap_reached() {
         assert_eq!(p.count("alert", Name::Any).await, 1, "one warning; flex-in-use stays a status");
         p.with_text("status", "Flex credits in use").await;
         p.check("warning").await;
-        p.get("button", Name::Is("Raise cap")).await.click().await.unwrap();
+        p.click("button", "Raise cap").await;
         p.focus_is("Flex cap (per month)").await;
 
         assert_eq!(p.app.meter("acme", "4").await.0, 200); // $100: the cap

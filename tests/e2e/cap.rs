@@ -51,11 +51,7 @@ async fn enter_blur_and_save_each_save_and_the_value_survives_a_reload() {
         p.text("Cap saved: $1,300.50 per year").await;
 
         retype(&field, "350").await;
-        p.get("button", Name::Is("Save"))
-            .await
-            .click()
-            .await
-            .unwrap(); // blur and click: one save
+        p.click("button", "Save").await; // blur and click: one save
         wait_api_cap(&p, "350.00").await;
         p.text("Cap saved: $350.00 per year").await;
         assert_eq!(p.requests_to("/flex/cap").await, 3, "each save sent once");
@@ -79,11 +75,7 @@ async fn unchanged_and_invalid_values_send_nothing() {
 
         retype(&field, "1200").await;
         field.send_keys(Key::Enter).await.unwrap();
-        p.get("button", Name::Is("Save"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Save").await;
         assert_eq!(
             field.prop("value").await.unwrap().as_deref(),
             Some("1,200.00")

@@ -9,11 +9,7 @@ async fn enable_monthly_confirms_and_sets_the_100_dollar_cap() {
     run("enable-monthly", |p| async move {
         p.sign_in("owner@acme.test", "acme").await;
         p.check("off").await;
-        p.get("button", Name::Is("Enable"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Enable").await;
         let dialog = p.get("dialog", Name::Is("Enable Flex Billing?")).await;
         let text = dialog.text().await.unwrap();
         assert!(
@@ -25,15 +21,8 @@ async fn enable_monthly_confirms_and_sets_the_100_dollar_cap() {
         assert!(text.contains("$100 per month"), "{text}");
         p.focus_is("Cancel").await;
         p.check("enable-dialog").await;
-        p.in_dialog(
-            "Enable Flex Billing?",
-            "button",
-            Name::Is("Enable Flex Billing"),
-        )
-        .await
-        .click()
-        .await
-        .unwrap();
+        p.confirm("Enable Flex Billing?", "Enable Flex Billing")
+            .await;
 
         let cap = p.get("textbox", Name::Contains("cap")).await;
         assert_eq!(
@@ -59,11 +48,7 @@ async fn enable_annual_states_and_sets_the_1200_dollar_yearly_cap() {
             .owner_change(reqwest::Method::POST, "globex", "flex/disable", None)
             .await;
         p.sign_in("owner@acme.test", "globex").await;
-        p.get("button", Name::Is("Enable"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Enable").await;
         let text = p
             .get("dialog", Name::Is("Enable Flex Billing?"))
             .await
@@ -71,15 +56,8 @@ async fn enable_annual_states_and_sets_the_1200_dollar_yearly_cap() {
             .await
             .unwrap();
         assert!(text.contains("$1,200 per year"), "{text}");
-        p.in_dialog(
-            "Enable Flex Billing?",
-            "button",
-            Name::Is("Enable Flex Billing"),
-        )
-        .await
-        .click()
-        .await
-        .unwrap();
+        p.confirm("Enable Flex Billing?", "Enable Flex Billing")
+            .await;
         let cap = p.get("textbox", Name::Is("Flex cap (per year)")).await;
         assert_eq!(
             cap.prop("value").await.unwrap().as_deref(),
@@ -97,24 +75,12 @@ async fn cancel_and_escape_leave_everything_unchanged() {
         p.sign_in("owner@acme.test", "acme").await;
         let before = p.app.billing("acme").await;
 
-        p.get("button", Name::Is("Enable"))
-            .await
-            .click()
-            .await
-            .unwrap();
-        p.in_dialog("Enable Flex Billing?", "button", Name::Is("Cancel"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Enable").await;
+        p.confirm("Enable Flex Billing?", "Cancel").await;
         p.gone("dialog", Name::Any).await;
         p.focus_is("Enable").await;
 
-        p.get("button", Name::Is("Enable"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Enable").await;
         p.get("dialog", Name::Is("Enable Flex Billing?")).await;
         p.keys(Key::Escape).await;
         p.gone("dialog", Name::Any).await;
@@ -130,11 +96,7 @@ async fn cancel_and_escape_leave_everything_unchanged() {
 async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
     run("remove-cap", |p| async move {
         p.sign_in("owner@acme.test", "globex").await;
-        p.get("button", Name::Is("Remove cap"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Remove cap").await;
         let text = p
             .get("dialog", Name::Is("Remove the flex cap?"))
             .await
@@ -148,11 +110,7 @@ async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
             "{text}"
         );
         p.check("remove-cap-dialog").await;
-        p.in_dialog("Remove the flex cap?", "button", Name::Is("Remove cap"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.confirm("Remove the flex cap?", "Remove cap").await;
         p.text("No cap: Flex Usage is unlimited").await;
         p.gone("dialog", Name::Any).await;
         let b = p.app.billing("globex").await;
@@ -166,11 +124,7 @@ async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
         // The same field and Save set a cap again.
         let field = p.get("textbox", Name::Contains("cap")).await;
         field.send_keys("500").await.unwrap();
-        p.get("button", Name::Is("Save"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Save").await;
         p.get("button", Name::Is("Remove cap")).await;
         assert_eq!(p.app.billing("globex").await["flex"]["cap"], "500.00");
     })
@@ -181,7 +135,7 @@ async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
 async fn disable_warns_about_in_flight_work_then_turns_off() {
     run("disable", |p| async move {
         p.sign_in("owner@acme.test", "globex").await;
-        p.get("button", Name::Is("Disable")).await.click().await.unwrap();
+        p.click("button", "Disable").await;
         let text = p.get("dialog", Name::Is("Disable Flex Billing?")).await.text().await.unwrap();
         assert!(
             text.contains("In-flight training jobs and deployments will stop once your included and prepaid credits run out"),
@@ -189,7 +143,7 @@ async fn disable_warns_about_in_flight_work_then_turns_off() {
         );
         p.focus_is("Cancel").await;
         p.check("disable-dialog").await;
-        p.in_dialog("Disable Flex Billing?", "button", Name::Is("Disable Flex Billing")).await.click().await.unwrap();
+        p.confirm("Disable Flex Billing?", "Disable Flex Billing").await;
         p.get("button", Name::Is("Enable")).await;
         let b = p.app.billing("globex").await;
         assert_eq!((b["flex"]["enabled"].as_bool(), &b["flex"]["cap"]), (Some(false), &Value::Null));

@@ -155,6 +155,24 @@ impl Page {
         .await
     }
 
+    /// Clicks the one visible element with this role and name.
+    pub async fn click(&self, role: &str, name: &str) {
+        self.get(role, Name::Is(name))
+            .await
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Clicks the button `button` in the open dialog `dialog`.
+    pub async fn confirm(&self, dialog: &str, button: &str) {
+        self.in_dialog(dialog, "button", Name::Is(button))
+            .await
+            .click()
+            .await
+            .expect("click");
+    }
+
     /// Waits until nothing visible has this role and name.
     pub async fn gone(&self, role: &str, name: Name<'_>) {
         let desc = format!("no {}", describe(role, name));

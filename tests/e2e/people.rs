@@ -36,16 +36,8 @@ async fn a_signed_out_visitor_is_asked_to_sign_in() {
         p.get("heading", Name::Is("Sign in to see Plan & Billing"))
             .await;
         p.check("sign-in").await;
-        p.get("link", Name::Is("Sign in"))
-            .await
-            .click()
-            .await
-            .unwrap();
-        p.get("link", Name::Is("Sign in as owner@acme.test"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("link", "Sign in").await;
+        p.click("link", "Sign in as owner@acme.test").await;
         p.get("heading", Name::Is("Flex Billing")).await;
         assert!(p
             .driver
@@ -111,6 +103,7 @@ async fn every_action_works_from_the_keyboard() {
         p.keys(Key::Escape).await;
         p.focus_is("Disable").await;
         p.keys(Key::Enter).await;
+        p.focus_is("Cancel").await; // the dialog is open before the next key
         p.keys(Key::Tab).await;
         p.focus_is("Disable Flex Billing").await;
         p.keys(Key::Enter).await;

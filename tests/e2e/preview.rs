@@ -91,11 +91,7 @@ async fn the_page_reads_at_360_px() {
             .await;
         assert_eq!(overflow, false, "nothing is wider than a 360 px screen");
         p.check("warning").await;
-        p.get("button", Name::Is("Disable"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Disable").await;
         p.get("dialog", Name::Is("Disable Flex Billing?")).await;
         p.check("dialog").await;
     })

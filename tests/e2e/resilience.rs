@@ -24,11 +24,7 @@ async fn server_down_shows_retry_keeps_typing_and_recovers() {
             "a refresh keeps what was typed"
         );
 
-        p.get("button", Name::Is("Save"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Save").await;
         p.text("The cap wasn't saved").await;
         assert_eq!(
             field.prop("value").await.unwrap().as_deref(),
@@ -38,18 +34,10 @@ async fn server_down_shows_retry_keeps_typing_and_recovers() {
         p.check("server-down").await;
 
         p.app.restart().await;
-        p.get("button", Name::Is("Retry"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Retry").await;
         p.gone("button", Name::Is("Retry")).await;
         assert_eq!(field.prop("value").await.unwrap().as_deref(), Some("275"));
-        p.get("button", Name::Is("Save"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Save").await;
         eventually("the cap saved after recovery", || async {
             (p.app.billing("globex").await["flex"]["cap"] == "275.00").then_some(())
         })
@@ -63,36 +51,18 @@ async fn server_down_shows_retry_keeps_typing_and_recovers() {
 async fn a_failed_confirmation_keeps_the_dialog_open_with_the_error() {
     run("dialog-error", |p| async move {
         p.sign_in("owner@acme.test", "globex").await;
-        p.get("button", Name::Is("Disable"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        p.click("button", "Disable").await;
         p.get("dialog", Name::Is("Disable Flex Billing?")).await;
         p.app.stop().await;
-        p.in_dialog(
-            "Disable Flex Billing?",
-            "button",
-            Name::Is("Disable Flex Billing"),
-        )
-        .await
-        .click()
-        .await
-        .unwrap();
+        p.confirm("Disable Flex Billing?", "Disable Flex Billing")
+            .await;
         p.in_dialog("Disable Flex Billing?", "alert", Name::Any)
             .await;
         p.text("Can't reach the billing service").await;
         p.check("dialog-error").await;
         p.app.restart().await;
-        p.in_dialog(
-            "Disable Flex Billing?",
-            "button",
-            Name::Is("Disable Flex Billing"),
-        )
-        .await
-        .click()
-        .await
-        .unwrap();
+        p.confirm("Disable Flex Billing?", "Disable Flex Billing")
+            .await;
         p.get("button", Name::Is("Enable")).await;
         assert_eq!(p.app.billing("globex").await["flex"]["enabled"], false);
     })

@@ -22,11 +22,18 @@ pub fn api() -> Router<AppState> {
         .route("/session/logout", post(logout))
         .route("/dev/login", get(dev_login))
         .route("/workspaces/{ws}/billing", get(billing))
-        .route("/workspaces/{ws}/flex/enable", post(enable))
-        .route("/workspaces/{ws}/flex/disable", post(disable))
+        .route(
+            "/workspaces/{ws}/flex/enable",
+            post(|s, u, p, b| plain_change(FlexChange::Enable, s, u, p, b)),
+        )
+        .route(
+            "/workspaces/{ws}/flex/disable",
+            post(|s, u, p, b| plain_change(FlexChange::Disable, s, u, p, b)),
+        )
         .route(
             "/workspaces/{ws}/flex/cap",
-            axum::routing::put(set_cap).delete(remove_cap),
+            axum::routing::put(set_cap)
+                .delete(|s, u, p, b| plain_change(FlexChange::RemoveCap, s, u, p, b)),
         )
         .route("/workspaces/{ws}/usage", post(usage))
         .fallback(|| async {
@@ -170,34 +177,16 @@ async fn change(
         .map(Json)
 }
 
-async fn enable(
+/// Enable, disable and remove-cap: no body needed, an optional `{"version": n}`.
+async fn plain_change(
+    kind: FlexChange,
     State(s): State<AppState>,
     user: User,
     Path(ws): Path<String>,
     body: Bytes,
 ) -> Result<Json<BillingState>, ApiError> {
     let req: ChangeRequest = json_body(&body, Some(ChangeRequest::default()))?;
-    change(s, user, ws, FlexChange::Enable, req.version).await
-}
-
-async fn disable(
-    State(s): State<AppState>,
-    user: User,
-    Path(ws): Path<String>,
-    body: Bytes,
-) -> Result<Json<BillingState>, ApiError> {
-    let req: ChangeRequest = json_body(&body, Some(ChangeRequest::default()))?;
-    change(s, user, ws, FlexChange::Disable, req.version).await
-}
-
-async fn remove_cap(
-    State(s): State<AppState>,
-    user: User,
-    Path(ws): Path<String>,
-    body: Bytes,
-) -> Result<Json<BillingState>, ApiError> {
-    let req: ChangeRequest = json_body(&body, Some(ChangeRequest::default()))?;
-    change(s, user, ws, FlexChange::RemoveCap, req.version).await
+    change(s, user, ws, kind, req.version).await
 }
 
 async fn set_cap(
