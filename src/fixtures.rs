@@ -20,9 +20,6 @@ pub fn monthly_off() -> BillingState {
         plan: PlanInfo {
             name: "Growth".into(),
             interval: PlanInterval::Month,
-            included_credits: Credits::whole(30),
-            flex_rate: Money::from_cents(400),
-            prepaid_rate: Money::from_cents(300),
         },
         cycle: BillingCycle {
             start: day(2026, 11, 1),
@@ -40,6 +37,8 @@ pub fn monthly_off() -> BillingState {
             prepaid_balance: Credits::whole(10),
             flex_credits: Credits::ZERO,
             flex_spend: Money::ZERO,
+            flex_rate: Money::from_cents(400),
+            prepaid_rate: Money::from_cents(300),
         },
         viewer: Viewer {
             email: "owner@acme.test".into(),
@@ -58,7 +57,6 @@ pub fn annual(mut s: BillingState) -> BillingState {
     };
     s.plan.name = "Enterprise".into();
     s.plan.interval = PlanInterval::Year;
-    s.plan.included_credits = Credits::whole(360);
     s.usage.included_total = Credits::whole(360);
     s.cycle = BillingCycle {
         start: day(2026, 3, 1),

@@ -26,7 +26,7 @@ pub fn CreditsSummary(
         state.with(|s| {
             format!(
                 "Prepaid credits cost {} each; flex credits cost {} each.",
-                s.plan.prepaid_rate, s.plan.flex_rate
+                s.usage.prepaid_rate, s.usage.flex_rate
             )
         })
     };

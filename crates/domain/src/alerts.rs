@@ -71,8 +71,8 @@ pub fn cap_percent(spend: Money, cap: Option<Money>) -> Option<u32> {
 /// let flex = FlexSettings { enabled: true, cap: Some(Money::from_cents(10_000)),
 ///     default_cap: Money::from_cents(10_000), version: 1 };
 /// let usage = UsageSummary { flex_spend: Money::from_cents(8_400), flex_credits: Credits::whole(21),
-///     ..UsageSummary::default() };
-/// let shown = alerts(&flex, &usage, &cycle, Money::from_cents(400), Money::from_cents(300), d(11, 24));
+///     flex_rate: Money::from_cents(400), prepaid_rate: Money::from_cents(300), ..UsageSummary::default() };
+/// let shown = alerts(&flex, &usage, &cycle, d(11, 24));
 /// assert!(matches!(shown[0], Alert::Warning { percent: 84, .. }));
 /// assert!(matches!(shown[1], Alert::FlexActive { .. }));
 /// ```
@@ -80,8 +80,6 @@ pub fn alerts(
     flex: &FlexSettings,
     usage: &UsageSummary,
     cycle: &BillingCycle,
-    flex_rate: Money,
-    prepaid_rate: Money,
     today: NaiveDate,
 ) -> Vec<Alert> {
     let mut out = Vec::new();
@@ -108,8 +106,8 @@ pub fn alerts(
     }
     if !usage.flex_credits.is_zero() {
         out.push(Alert::FlexActive {
-            flex_rate,
-            prepaid_rate,
+            flex_rate: usage.flex_rate,
+            prepaid_rate: usage.prepaid_rate,
         });
     }
     out
@@ -139,16 +137,11 @@ mod tests {
         let usage = UsageSummary {
             flex_spend: Money::from_cents(spend),
             flex_credits: Credits::whole(flex_credits),
+            flex_rate: Money::from_cents(400),
+            prepaid_rate: Money::from_cents(300),
             ..UsageSummary::default()
         };
-        alerts(
-            &flex,
-            &usage,
-            &CYCLE,
-            Money::from_cents(400),
-            Money::from_cents(300),
-            d(11, 24),
-        )
+        alerts(&flex, &usage, &CYCLE, d(11, 24))
     }
 
     #[test]
@@ -212,7 +205,7 @@ mod tests {
             flex_spend: Money::from_cents(100),
             ..UsageSummary::default()
         };
-        assert!(alerts(&flex, &usage, &CYCLE, Money::ZERO, Money::ZERO, d(12, 1)).is_empty());
+        assert!(alerts(&flex, &usage, &CYCLE, d(12, 1)).is_empty());
     }
 
     proptest! {

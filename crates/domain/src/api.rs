@@ -26,14 +26,7 @@ pub struct BillingState {
 impl BillingState {
     /// The alerts this state calls for; see [`alerts`](crate::alerts()).
     pub fn alerts(&self) -> Vec<Alert> {
-        alerts(
-            &self.flex,
-            &self.usage,
-            &self.cycle,
-            self.plan.flex_rate,
-            self.plan.prepaid_rate,
-            self.today,
-        )
+        alerts(&self.flex, &self.usage, &self.cycle, self.today)
     }
 }
 
@@ -53,12 +46,6 @@ pub struct PlanInfo {
     pub name: String,
     /// Monthly or annual billing.
     pub interval: PlanInterval,
-    /// Credits included each cycle.
-    pub included_credits: Credits,
-    /// Dollars per flex credit.
-    pub flex_rate: Money,
-    /// Dollars per prepaid credit (cheaper than flex).
-    pub prepaid_rate: Money,
 }
 
 /// Flex Billing settings.
@@ -87,6 +74,10 @@ pub struct UsageSummary {
     pub flex_credits: Credits,
     /// What the flex credits cost this cycle.
     pub flex_spend: Money,
+    /// Dollars per flex credit.
+    pub flex_rate: Money,
+    /// Dollars per prepaid credit (cheaper than flex).
+    pub prepaid_rate: Money,
 }
 
 /// The signed-in person looking at the page.

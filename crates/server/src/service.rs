@@ -55,9 +55,6 @@ fn state_of(
         plan: PlanInfo {
             name: ws.plan_name.clone(),
             interval: ws.interval,
-            included_credits: ws.included,
-            flex_rate: ws.flex_rate,
-            prepaid_rate: ws.prepaid_rate,
         },
         cycle,
         flex: FlexSettings {
@@ -88,6 +85,8 @@ fn usage_of(
         prepaid_balance: ws.prepaid_balance,
         flex_credits: totals.flex,
         flex_spend: totals.flex_cost,
+        flex_rate: ws.flex_rate,
+        prepaid_rate: ws.prepaid_rate,
     })
 }
 

@@ -111,8 +111,9 @@ async fn billing_state_has_everything_the_card_needs() {
         json!({"slug": "acme", "name": "Acme Robotics"})
     );
     assert_eq!(b["plan"]["interval"], "month");
-    assert_eq!(b["plan"]["flex_rate"], "4.00");
-    assert_eq!(b["plan"]["prepaid_rate"], "3.00");
+    assert_eq!(b["plan"], json!({"name": "Growth", "interval": "month"}));
+    assert_eq!(b["usage"]["flex_rate"], "4.00");
+    assert_eq!(b["usage"]["prepaid_rate"], "3.00");
     assert_eq!(b["flex"]["enabled"], false);
     assert_eq!(b["flex"]["cap"], Value::Null);
     assert_eq!(b["flex"]["default_cap"], "100.00");
