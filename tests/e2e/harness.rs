@@ -235,31 +235,38 @@ fn find_program(env: &str, candidates: &[&str]) -> PathBuf {
 }
 
 /// ChromeDriver in its own process group, so the browser it starts goes with it.
+///
+/// A small shell watchdog leads the group: it starts ChromeDriver and, should
+/// this test process die without running its clean-up (killed outright), kills
+/// the whole group once it notices.
 pub struct Driver {
-    child: Child,
+    group: Child,
     pub url: String,
 }
+
+const WATCHDOG: &str = r#"trap 'kill -9 0' EXIT
+"$0" --port="$1" >/dev/null 2>&1 &
+while kill -0 "$2" 2>/dev/null; do sleep 1; done"#;
 
 impl Driver {
     pub async fn launch() -> Driver {
         use std::os::unix::process::CommandExt;
         let port = free_port();
-        let mut cmd = Command::new(find_program(
-            "CHROMEDRIVER",
-            &["chromedriver", "/usr/bin/chromedriver"],
-        ));
-        cmd.arg(format!("--port={port}"))
+        let group = Command::new("bash")
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg(find_program(
+                "CHROMEDRIVER",
+                &["chromedriver", "/usr/bin/chromedriver"],
+            ))
+            .arg(port.to_string())
+            .arg(std::process::id().to_string())
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0);
-        // If the test process dies outright, the kernel ends ChromeDriver too.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("start chromedriver");
+            .process_group(0)
+            .spawn()
+            .expect("start chromedriver");
         let url = format!("http://127.0.0.1:{port}");
         let status = format!("{url}/status");
         eventually("chromedriver to answer", || {
@@ -271,7 +278,7 @@ impl Driver {
             }
         })
         .await;
-        Driver { child, url }
+        Driver { group, url }
     }
 }
 
@@ -279,9 +286,9 @@ impl Drop for Driver {
     fn drop(&mut self) {
         // The whole group: ChromeDriver and every Chromium process it started.
         unsafe {
-            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+            libc::kill(-(self.group.id() as i32), libc::SIGKILL);
         }
-        let _ = self.child.wait();
+        let _ = self.group.wait();
     }
 }
 
