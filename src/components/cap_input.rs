@@ -26,8 +26,8 @@ pub fn CapInput(
     /// Receives the new state after a successful save.
     on_change: Callback<BillingState>,
     /// Label text before "(per month)"; must name the cap.
-    #[prop(default = "Flex cap")]
-    label: &'static str,
+    #[prop(into, default = "Flex cap".into())]
+    label: Signal<&'static str>,
     /// Element id of the field (unique on the page).
     #[prop(into)]
     id: String,

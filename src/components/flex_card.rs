@@ -5,14 +5,6 @@ use crate::components::{CapInput, ConfirmDialog, UsageMeter};
 use billing_domain::api::BillingState;
 use leptos::prelude::*;
 
-/// Which face of the card shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Face {
-    Off,
-    Capped,
-    Uncapped,
-}
-
 /// One confirmed change: the action that sends it and the dialog's open state.
 #[derive(Clone, Copy)]
 struct Confirmed {
@@ -81,13 +73,10 @@ pub fn FlexCard(
 ) -> impl IntoView {
     // The heading takes focus when a dialog closes and its opener is gone.
     let title_id = format!("{id}-card-title");
-    let face = Memo::new(move |_| {
-        state.with(|s| match (s.flex.enabled, s.flex.cap) {
-            (false, _) => Face::Off,
-            (true, Some(_)) => Face::Capped,
-            (true, None) => Face::Uncapped,
-        })
-    });
+    // Off and on are two faces; with or without a cap is a detail of "on", so
+    // the cap field (and what it announces) lives on when a cap is set or removed.
+    let enabled = Memo::new(move |_| state.with(|s| s.flex.enabled));
+    let capped = Memo::new(move |_| state.with(|s| s.flex.cap.is_some()));
     let can_manage = Memo::new(move |_| state.with(|s| s.viewer.can_manage));
     let interval = Memo::new(move |_| state.with(|s| s.plan.interval));
     let spend = Signal::derive(move || state.with(|s| s.usage.flex_spend));
@@ -116,8 +105,8 @@ pub fn FlexCard(
 
     let body = move || {
         let managing = can_manage.get();
-        match face.get() {
-            Face::Off => view! {
+        if !enabled.get() {
+            view! {
                 <p class="flex-card__lead">
                     "Keep training and deployments running when included and prepaid credits run out. "
                     "Flex Usage is billed to your payment method on file, up to a spending cap you choose."
@@ -130,14 +119,13 @@ pub fn FlexCard(
                     </div>
                 </Show>
             }
-            .into_any(),
-            Face::Capped | Face::Uncapped => {
-                let capped = face.get_untracked() == Face::Capped;
-                view! {
+            .into_any()
+        } else {
+            view! {
                     <p class="flex-card__lead">
                         "Your payment method on file is charged automatically for Flex Usage."
                     </p>
-                    <Show when=move || !capped>
+                    <Show when=move || !capped.get()>
                         <p class="flex-card__unlimited">
                             <strong>"No cap: Flex Usage is unlimited."</strong>
                             " There is no limit on how much this workspace can spend on Flex Usage per billing cycle."
@@ -152,11 +140,11 @@ pub fn FlexCard(
                                     state=state
                                     backend=backend
                                     on_change=on_change
-                                    label=if capped { "Flex cap" } else { "Set a flex cap" }
+                                    label=Signal::derive(move || if capped.get() { "Flex cap" } else { "Set a flex cap" })
                                     submitted_draft=submitted_draft.get_value()
                                 />
                                 <div class="flex-card__actions">
-                                    <Show when=move || capped>
+                                    <Show when=move || capped.get()>
                                         <button type="button" class="btn btn--danger-outline" on:click=move |_| remove.show()>
                                             "Remove cap"
                                         </button>
@@ -181,7 +169,6 @@ pub fn FlexCard(
                     }}
                 }
                 .into_any()
-            }
         }
     };
 
@@ -189,8 +176,8 @@ pub fn FlexCard(
         <section class="card flex-card" aria-labelledby=title_id.clone()>
             <div class="flex-card__head">
                 <h2 class="card__title" id=title_id.clone() tabindex="-1">"Flex Billing"</h2>
-                <span class="badge" class:badge--on=move || face.get() != Face::Off>
-                    {move || if face.get() == Face::Off { "Off" } else { "On" }}
+                <span class="badge" class:badge--on=move || enabled.get()>
+                    {move || if enabled.get() { "On" } else { "Off" }}
                 </span>
             </div>
             {body}

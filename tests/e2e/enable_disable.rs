@@ -126,6 +126,8 @@ async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
         field.send_keys("500").await.unwrap();
         p.click("button", "Save").await;
         p.get("button", Name::Is("Remove cap")).await;
+        p.with_text("status", "Cap saved: $500.00 per year").await;
+        p.get("textbox", Name::Is("Flex cap (per year)")).await;
         assert_eq!(p.app.billing("globex").await["flex"]["cap"], "500.00");
     })
     .await;
