@@ -39,6 +39,7 @@ pub fn monthly_off() -> BillingState {
             flex_spend: Money::ZERO,
             flex_rate: Money::from_cents(400),
             prepaid_rate: Money::from_cents(300),
+            blocked: false,
         },
         viewer: Viewer {
             email: "owner@acme.test".into(),

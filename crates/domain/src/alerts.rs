@@ -13,8 +13,9 @@ const WARNING_PERCENT: u32 = 80;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Alert {
-    /// Spend has reached the cap: usage that needs more credits is blocked
-    /// until the cap is raised or the cycle resets on `resets_on`.
+    /// Spend has reached the cap, or usage was refused at it: usage that needs
+    /// more credits is blocked until the cap is raised or the cycle resets on
+    /// `resets_on`.
     CapReached {
         /// The cap in force.
         cap: Money,
@@ -57,7 +58,10 @@ pub fn cap_percent(spend: Money, cap: Option<Money>) -> Option<u32> {
 
 /// The alerts to show, most urgent first.
 ///
-/// Precedence: `CapReached` replaces `Warning` (never both). `FlexActive`
+/// `CapReached` applies from spend at the cap, or from the first usage refused
+/// because it would pass the cap (`usage.blocked`), since from then on work
+/// that needs credits is blocked. Precedence: `CapReached` replaces `Warning`
+/// (never both). `FlexActive`
 /// accompanies `Warning` or stands alone, but not `CapReached`, since flex
 /// credits are no longer being drawn then. All require Flex Billing on and
 /// usage from the current cycle (`today` inside `cycle`); without a cap there
@@ -88,7 +92,7 @@ pub fn alerts(
     }
     let percent = cap_percent(usage.flex_spend, flex.cap);
     match (flex.cap, percent) {
-        (Some(cap), Some(_)) if usage.flex_spend >= cap => {
+        (Some(cap), Some(_)) if usage.flex_spend >= cap || usage.blocked => {
             out.push(Alert::CapReached {
                 cap,
                 resets_on: cycle.end,
@@ -170,6 +174,31 @@ mod tests {
                 resets_on: d(12, 1)
             }]
         );
+    }
+
+    #[test]
+    fn a_refusal_at_the_cap_is_cap_reached_even_below_it() {
+        let flex = FlexSettings {
+            enabled: true,
+            cap: Some(Money::from_cents(10_000)),
+            default_cap: Money::from_cents(10_000),
+            version: 1,
+        };
+        let usage = UsageSummary {
+            flex_spend: Money::from_cents(9_600),
+            flex_credits: Credits::whole(24),
+            blocked: true,
+            ..UsageSummary::default()
+        };
+        assert!(matches!(
+            alerts(&flex, &usage, &CYCLE, d(11, 24))[..],
+            [Alert::CapReached { .. }]
+        ));
+        let uncapped = FlexSettings { cap: None, ..flex };
+        assert!(matches!(
+            alerts(&uncapped, &usage, &CYCLE, d(11, 24))[..],
+            [Alert::FlexActive { .. }]
+        ));
     }
 
     #[test]

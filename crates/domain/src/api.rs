@@ -78,6 +78,10 @@ pub struct UsageSummary {
     pub flex_rate: Money,
     /// Dollars per prepaid credit (cheaper than flex).
     pub prepaid_rate: Money,
+    /// True when usage was refused at the flex cap this cycle since the flex
+    /// settings last changed: work that needs credits is being blocked, even
+    /// if spend itself is a little under the cap.
+    pub blocked: bool,
 }
 
 /// The signed-in person looking at the page.

@@ -7,7 +7,7 @@ use billing_domain::api::{
     BillingState, FlexSettings, PlanInfo, UsageRequest, UsageResponse, UsageSummary, Viewer,
     WorkspaceInfo,
 };
-use billing_domain::{draw, parse_cap, Balances, BillingCycle, Credits, Money, Role};
+use billing_domain::{draw, parse_cap, Balances, BillingCycle, Credits, DrawError, Money, Role};
 use chrono::NaiveDate;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
@@ -87,6 +87,7 @@ fn usage_of(
         flex_spend: totals.flex_cost,
         flex_rate: ws.flex_rate,
         prepaid_rate: ws.prepaid_rate,
+        blocked: store::blocked_since(conn, ws.id, cycle.start, ws.flex_version)?,
     })
 }
 
@@ -192,7 +193,18 @@ pub fn record_usage(
         flex_spend: totals.flex_cost,
         flex_rate: ws.flex_rate,
     };
-    let drawn = draw(&balances, req.credits)?;
+    let drawn = match draw(&balances, req.credits) {
+        Ok(drawn) => drawn,
+        Err(refused) => {
+            // Nothing is drawn; a refusal at the cap is kept so the page can say
+            // that work is blocked. Raising the cap (a new version) clears it.
+            if matches!(refused, DrawError::FlexCapReached { .. }) {
+                store::insert_blocked(&tx, ws.id, cycle.start, ws.flex_version, req.credits)?;
+                tx.commit()?;
+            }
+            return Err(refused.into());
+        }
+    };
     store::insert_usage(&tx, ws.id, key, cycle.start, req.credits, &drawn)?;
     let usage = usage_of(&tx, &ws, cycle)?;
     let usage = UsageSummary {

@@ -220,6 +220,42 @@ pub fn insert_usage(
     Ok(())
 }
 
+/// Keeps a refusal at the flex cap (nothing is drawn for it).
+pub fn insert_blocked(
+    conn: &Connection,
+    workspace_id: i64,
+    cycle_start: NaiveDate,
+    flex_version: u64,
+    credits: Credits,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO blocked_usage (workspace_id, cycle_start, flex_version, credits_e4, at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            workspace_id,
+            cycle_start.to_string(),
+            flex_version as i64,
+            credits_to_e4(credits).unwrap_or(0),
+            now_text()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Whether usage was refused at the cap in this cycle under these settings.
+pub fn blocked_since(
+    conn: &Connection,
+    workspace_id: i64,
+    cycle_start: NaiveDate,
+    flex_version: u64,
+) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM blocked_usage WHERE workspace_id = ?1 AND cycle_start = ?2 AND flex_version = ?3)",
+        params![workspace_id, cycle_start.to_string(), flex_version as i64],
+        |r| r.get(0),
+    )
+}
+
 // ---- people and sessions ----
 
 pub fn user_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<i64>> {

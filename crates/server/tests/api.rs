@@ -331,6 +331,11 @@ async fn usage_draws_included_then_prepaid_then_flex_then_blocks_at_the_cap() {
     );
 
     let o = s.signed_in(OWNER).await;
+    let (_, b) = send(o.get(s.url("/api/workspaces/acme/billing"))).await;
+    assert_eq!(
+        b["usage"]["blocked"], false,
+        "only refusals at the flex cap count"
+    );
     send(o.post(s.url("/api/workspaces/acme/flex/enable"))).await;
     let (status, r) = s.meter("acme", "6", "k3").await;
     assert_eq!(
@@ -354,17 +359,31 @@ async fn usage_draws_included_then_prepaid_then_flex_then_blocks_at_the_cap() {
     let (_, b) = send(o.get(s.url("/api/workspaces/acme/billing"))).await;
     assert_eq!(b["usage"]["flex_spend"], "100.00");
     assert_eq!(b["usage"]["included_used"], "30");
+    assert_eq!(b["usage"]["blocked"], true);
 
-    // Raising the cap lets usage through again.
-    send(
+    // Raising the cap lets usage through again, and nothing is blocked any more.
+    let (_, b) = send(
         o.put(s.url("/api/workspaces/acme/flex/cap"))
-            .json(&json!({"cap": "101"})),
+            .json(&json!({"cap": "110"})),
     )
     .await;
+    assert_eq!(b["usage"]["blocked"], false);
     let (status, r) = s.meter("acme", "0.25", "k5").await;
     assert_eq!(
         (status, r["draw"]["flex_cost"].as_str()),
         (StatusCode::OK, Some("1.00"))
+    );
+
+    // Below the cap, a job that would pass it is refused whole and marks the cycle blocked.
+    let (status, body) = s.meter("acme", "2.5", "k6").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::PAYMENT_REQUIRED, Some("flex_cap_reached"))
+    );
+    let (_, b) = send(o.get(s.url("/api/workspaces/acme/billing"))).await;
+    assert_eq!(
+        (b["usage"]["flex_spend"].as_str(), &b["usage"]["blocked"]),
+        (Some("101.00"), &json!(true))
     );
 }
 
