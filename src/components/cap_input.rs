@@ -46,6 +46,14 @@ pub fn CapInput(
         async move { backend.apply(change, current).await }
     });
     let saving = save.pending();
+    // "Cap saved" stays only while the cap it names is the one in force; a
+    // change made elsewhere (Remove cap, another tab) takes it away.
+    let announced_for = StoredValue::new(None::<billing_domain::Money>);
+    Effect::new(move |_| {
+        if saved.get() != announced_for.get_value() {
+            announce.set(String::new());
+        }
+    });
 
     Effect::new(move |_| {
         let Some(result) = save.value().get() else {
@@ -58,10 +66,11 @@ pub fn CapInput(
                 on_change.run(new_state);
                 draft.set(None);
                 error.set(None);
-                announce.set(match cap {
-                    Some(cap) => format!("Cap saved: {cap} {per}"),
-                    None => "Cap removed".into(),
-                });
+                announced_for.set_value(cap);
+                announce.set(
+                    cap.map(|cap| format!("Cap saved: {cap} {per}"))
+                        .unwrap_or_default(),
+                );
             }
             Err(e) => {
                 let why = match e {
@@ -164,7 +173,7 @@ pub fn CapInput(
             <p class="cap-input__hint" id=hint_id>
                 {move || format!("Minimum $1.00. The most Flex Usage can cost this workspace {}.", per.get())}
             </p>
-            <p class="cap-input__error" id=error_id hidden=move || error.with(Option::is_none)>
+            <p class="cap-input__error" id=error_id role="alert" hidden=move || error.with(Option::is_none)>
                 {move || error.get().unwrap_or_default()}
             </p>
             <p class="cap-input__status" role="status" aria-live="polite">

@@ -78,6 +78,10 @@ pub fn ConfirmDialog(
         });
         if let Some(el) = target {
             let _ = el.focus();
+            // A field that takes focus has its text selected, as Tab does, so typing replaces it.
+            if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+                input.select();
+            }
         }
     };
     // Escape fires `cancel`; while the change is in flight the dialog stays.

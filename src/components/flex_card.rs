@@ -24,11 +24,15 @@ impl Confirmed {
             let current = state.get_untracked();
             async move { backend.apply(change, current).await }
         });
-        Effect::new(move |_| {
-            if let Some(Ok(new_state)) = action.value().get() {
+        Effect::new(move |_| match action.value().get() {
+            Some(Ok(new_state)) => {
                 on_change.run(new_state);
                 open.set(false);
             }
+            // A failure shows in the dialog; if the dialog was closed meanwhile
+            // (Escape while waiting), it opens again so the failure is seen.
+            Some(Err(_)) if !open.get_untracked() => open.set(true),
+            _ => {}
         });
         Confirmed { open, action }
     }
@@ -71,7 +75,6 @@ pub fn FlexCard(
     #[prop(default = "flex")]
     id: &'static str,
 ) -> impl IntoView {
-    // The heading takes focus when a dialog closes and its opener is gone.
     let title_id = format!("{id}-card-title");
     // Off and on are two faces; with or without a cap is a detail of "on", so
     // the cap field (and what it announces) lives on when a cap is set or removed.
@@ -113,7 +116,7 @@ pub fn FlexCard(
                 </p>
                 <Show when=move || managing fallback=|| ()>
                     <div class="flex-card__actions">
-                        <button type="button" class="btn btn--primary" on:click=move |_| enable.show()>
+                        <button type="button" class="btn btn--primary" id=format!("{id}-enable") on:click=move |_| enable.show()>
                             "Enable"
                         </button>
                     </div>
@@ -172,6 +175,9 @@ pub fn FlexCard(
         }
     };
 
+    // Each dialog's `fallback_focus` is what takes the place of the button that
+    // opened it once the change is made: the cap field after Enable and Remove
+    // cap, the Enable button after Disable.
     view! {
         <section class="card flex-card" aria-labelledby=title_id.clone()>
             <div class="flex-card__head">
@@ -196,7 +202,7 @@ pub fn FlexCard(
                 on_confirm=Callback::new(move |_| {
                     enable.action.dispatch(Change::Enable);
                 })
-                fallback_focus=title_id.clone()
+                fallback_focus=format!("{id}-cap-input")
             >
                 <p>
                     <strong>"Your payment method on file will be automatically charged for any Flex Usage."</strong>
@@ -214,7 +220,7 @@ pub fn FlexCard(
                 on_confirm=Callback::new(move |_| {
                     remove.action.dispatch(Change::RemoveCap);
                 })
-                fallback_focus=title_id.clone()
+                fallback_focus=format!("{id}-cap-input")
             >
                 <p>
                     <strong>"There will be no limit on how much your workspace can spend on Flex Usage per billing cycle."</strong>
@@ -232,7 +238,7 @@ pub fn FlexCard(
                 on_confirm=Callback::new(move |_| {
                     disable.action.dispatch(Change::Disable);
                 })
-                fallback_focus=title_id.clone()
+                fallback_focus=format!("{id}-enable")
             >
                 <p>
                     <strong>"In-flight training jobs and deployments will stop once your included and prepaid credits run out."</strong>

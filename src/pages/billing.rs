@@ -22,14 +22,15 @@ pub fn BillingPage(ws: String) -> impl IntoView {
     let resource = LocalResource::new(move || backend.billing());
     let fetching = RwSignal::new(true);
 
-    // A fetched state replaces what is shown unless a change answered since
-    // is newer (a slow fetch must not undo a save).
+    // A state (fetched, or answered by a change) replaces what is shown unless
+    // what is shown is newer: a slow answer must not undo a later change. An
+    // identical state changes nothing, so a refresh does not touch the page.
     let accept = move |new_state: BillingState| {
-        let newer_or_same = state.with_untracked(|s| {
-            s.as_ref()
-                .is_none_or(|s| new_state.flex.version >= s.flex.version)
+        let replace = state.with_untracked(|s| match s {
+            None => true,
+            Some(s) => new_state.flex.version >= s.flex.version && *s != new_state,
         });
-        if newer_or_same {
+        if replace {
             state.set(Some(new_state));
         }
     };
@@ -72,7 +73,7 @@ pub fn BillingPage(ws: String) -> impl IntoView {
         }
     });
     let on_change = Callback::new(move |s: BillingState| {
-        state.set(Some(s));
+        accept(s);
         load_error.set(None);
     });
 
@@ -173,15 +174,17 @@ fn Loaded(
         </header>
         {children()}
         <div class="page__alerts">
-            {move || {
-                let (interval, ws, can_manage) =
-                    state.with(|s| (s.plan.interval, s.workspace.slug.clone(), s.viewer.can_manage));
-                alerts
-                    .get()
-                    .into_iter()
-                    .map(|alert| view! { <AlertBanner alert=alert interval=interval ws=ws.clone() can_manage=can_manage /> })
-                    .collect_view()
-            }}
+            // Keyed by the alert itself: a banner is only replaced when what it
+            // says changes, so it is not re-announced (or robbed of focus) by a refresh.
+            <For
+                each=move || alerts.get()
+                key=|alert| alert.clone()
+                children=move |alert| {
+                    let (interval, ws, can_manage) = state
+                        .with_untracked(|s| (s.plan.interval, s.workspace.slug.clone(), s.viewer.can_manage));
+                    view! { <AlertBanner alert=alert interval=interval ws=ws can_manage=can_manage /> }
+                }
+            />
         </div>
         <div class="page__grid">
             <FlexCard state=state backend=backend on_change=on_change />

@@ -25,11 +25,7 @@ async fn enable_monthly_confirms_and_sets_the_100_dollar_cap() {
             .await;
 
         let cap = p.get("textbox", Name::Contains("cap")).await;
-        assert_eq!(
-            p.focused_name().await,
-            "Flex Billing",
-            "focus goes to the card once the Enable button is gone"
-        );
+        p.focus_is("Flex cap (per month)").await; // Enable is gone; the cap field took its place
         assert_eq!(cap.prop("value").await.unwrap().as_deref(), Some("100.00"));
         let b = p.app.billing("acme").await;
         assert_eq!(
@@ -96,6 +92,12 @@ async fn cancel_and_escape_leave_everything_unchanged() {
 async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
     run("remove-cap", |p| async move {
         p.sign_in("owner@acme.test", "globex").await;
+        let field = p.get("textbox", Name::Is("Flex cap (per year)")).await;
+        field.click().await.unwrap();
+        field.send_keys(Key::Control + "a").await.unwrap();
+        field.send_keys("600" + Key::Enter).await.unwrap();
+        p.with_text("status", "Cap saved: $600.00 per year").await;
+
         p.click("button", "Remove cap").await;
         let text = p
             .get("dialog", Name::Is("Remove the flex cap?"))
@@ -112,6 +114,15 @@ async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
         p.check("remove-cap-dialog").await;
         p.confirm("Remove the flex cap?", "Remove cap").await;
         p.text("No cap: Flex Usage is unlimited").await;
+        p.focus_is("Set a flex cap (per year)").await;
+        assert!(
+            !p.js("return document.body.innerText")
+                .await
+                .as_str()
+                .unwrap_or_default()
+                .contains("Cap saved"),
+            "no stale 'Cap saved' once the cap is removed"
+        );
         p.gone("dialog", Name::Any).await;
         let b = p.app.billing("globex").await;
         assert_eq!(
@@ -147,6 +158,7 @@ async fn disable_warns_about_in_flight_work_then_turns_off() {
         p.check("disable-dialog").await;
         p.confirm("Disable Flex Billing?", "Disable Flex Billing").await;
         p.get("button", Name::Is("Enable")).await;
+        p.focus_is("Enable").await; // Disable is gone; Enable took its place
         let b = p.app.billing("globex").await;
         assert_eq!((b["flex"]["enabled"].as_bool(), &b["flex"]["cap"]), (Some(false), &Value::Null));
     })

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 const WARNING_PERCENT: u32 = 80;
 
 /// One alert about Flex Usage.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Alert {
     /// Spend has reached the cap, or usage was refused at it: usage that needs
