@@ -58,7 +58,7 @@ pub fn SignInPrompt() -> impl IntoView {
         .location()
         .pathname()
         .unwrap_or_else(|_| "/".into());
-    let href = format!("/api/dev/login?next={here}");
+    let href = format!("/signin?next={here}");
     view! {
         <section class="card signin" aria-labelledby="signin-title">
             <h1 class="card__title" id="signin-title">"Sign in to see Plan & Billing"</h1>

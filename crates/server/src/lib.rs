@@ -55,7 +55,8 @@ pub fn app(db: Db, mut config: Config) -> Router {
     };
     let router = Router::new()
         .nest("/api", routes::api())
-        .route("/", axum::routing::get(routes::root));
+        .route("/", axum::routing::get(routes::root))
+        .route("/signin", axum::routing::get(routes::signin));
     let router = match static_dir {
         // Unknown paths get index.html, so /workspaces/acme/billing and /preview load the app.
         Some(dir) => router

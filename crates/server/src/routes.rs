@@ -105,7 +105,7 @@ async fn logout(
 }
 
 #[derive(Deserialize)]
-struct LoginQuery {
+pub struct LoginQuery {
     email: Option<String>,
     next: Option<String>,
 }
@@ -242,7 +242,25 @@ pub async fn root(State(state): State<AppState>, jar: CookieJar) -> Result<Respo
     };
     Ok(match first {
         Some(slug) => Redirect::to(&format!("/workspaces/{slug}/billing")).into_response(),
-        None if state.config.demo => Redirect::to("/api/dev/login").into_response(),
-        None => (StatusCode::UNAUTHORIZED, Html("<!doctype html><title>Sign in</title><p>Sign in through the platform to see Plan &amp; Billing.</p>")).into_response(),
+        None => sign_in_for(&state, "/"),
     })
+}
+
+/// The platform's sign-in page is not part of this server; without `--demo`
+/// this page says where to go instead.
+const SIGN_IN_ELSEWHERE: &str = "<!doctype html><html lang=\"en\"><title>Sign in</title>\
+    <p>Sign in through the platform to see Plan &amp; Billing.</p></html>";
+
+fn sign_in_for(state: &AppState, next: &str) -> Response {
+    if state.config.demo {
+        let next = demo::urlencode(safe_next(Some(next)));
+        Redirect::to(&format!("/api/dev/login?next={next}")).into_response()
+    } else {
+        (StatusCode::UNAUTHORIZED, Html(SIGN_IN_ELSEWHERE)).into_response()
+    }
+}
+
+/// `/signin?next=/path`: where the page sends people who are signed out.
+pub async fn signin(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+    sign_in_for(&state, q.next.as_deref().unwrap_or("/"))
 }

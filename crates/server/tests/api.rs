@@ -20,6 +20,10 @@ impl Drop for Server {
 }
 
 async fn start() -> Server {
+    start_with(true).await
+}
+
+async fn start_with(demo: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("index.html"),
@@ -42,7 +46,7 @@ async fn start() -> Server {
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let config = Config {
         static_dir: Some(dir.path().to_path_buf()),
-        demo: true,
+        demo,
         metering_tokens: vec!["secret-token".into()],
     };
     tokio::spawn(serve(listener, db.clone(), config, async {
@@ -458,7 +462,22 @@ async fn sign_in_root_and_page_routes() {
     };
     let c = no_redirects();
     let r = c.get(s.url("/")).send().await.unwrap();
-    assert_eq!(r.headers()["location"], "/api/dev/login");
+    assert_eq!(r.headers()["location"], "/api/dev/login?next=/");
+    let r = c
+        .get(s.url("/signin?next=/workspaces/globex/billing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/api/dev/login?next=/workspaces/globex/billing"
+    );
+    let r = c
+        .get(s.url("/signin?next=//evil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/api/dev/login?next=/");
     let page = c
         .get(s.url("/api/dev/login"))
         .send()
@@ -508,4 +527,40 @@ async fn sign_in_root_and_page_routes() {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (status, _) = send(c.get(s.url("/api/session"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn without_demo_there_is_no_demo_sign_in_or_token() {
+    let s = start_with(false).await;
+    let c = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/", "/signin?next=/workspaces/acme/billing"] {
+        let r = c.get(s.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Sign in through the platform"));
+    }
+    let (status, body) = send(c.get(s.url("/api/dev/login?email=owner%40acme.test"))).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, _) = send(
+        c.post(s.url("/api/workspaces/acme/usage"))
+            .bearer_auth(demo::DEMO_METERING_TOKEN)
+            .json(&json!({"credits": "1", "idempotency_key": "a"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the demo token is only accepted with --demo"
+    );
+    let (status, _) = s.meter("acme", "1", "b").await;
+    assert_eq!(status, StatusCode::OK, "the configured token is");
 }
