@@ -68,9 +68,13 @@ pub fn FlexCard(
     /// Preview only: text typed and submitted into the cap field.
     #[prop(default = None)]
     submitted_draft: Option<String>,
-    /// Preview only: which dialog starts open ("enable", "remove", "disable").
+    /// Preview only: which dialog starts open ("enable", "remove", "disable"),
+    /// shown in place rather than as a modal.
     #[prop(default = None)]
     open_dialog: Option<&'static str>,
+    /// Preview only: the open dialog's confirm button was pressed.
+    #[prop(optional)]
+    confirmed: bool,
     /// Prefix of every element id in the card; the page's card uses the default.
     #[prop(default = "flex")]
     id: &'static str,
@@ -89,12 +93,19 @@ pub fn FlexCard(
     let enable = Confirmed::new(state, backend, on_change);
     let remove = Confirmed::new(state, backend, on_change);
     let disable = Confirmed::new(state, backend, on_change);
-    match open_dialog {
-        Some("enable") => enable.show(),
-        Some("remove") => remove.show(),
-        Some("disable") => disable.show(),
-        _ => {}
+    let preset = match open_dialog {
+        Some("enable") => Some((enable, Change::Enable)),
+        Some("remove") => Some((remove, Change::RemoveCap)),
+        Some("disable") => Some((disable, Change::Disable)),
+        _ => None,
+    };
+    if let Some((dialog, change)) = preset {
+        dialog.show();
+        if confirmed {
+            dialog.action.dispatch(change);
+        }
     }
+    let inline = open_dialog.is_some();
     let default_cap_text = move || {
         state.with(|s| {
             format!(
@@ -197,6 +208,7 @@ pub fn FlexCard(
                 title="Enable Flex Billing?"
                 confirm_label="Enable Flex Billing"
                 open=enable.open
+                inline=inline
                 pending=enable.action.pending()
                 error=enable.error()
                 on_confirm=Callback::new(move |_| {
@@ -215,6 +227,7 @@ pub fn FlexCard(
                 confirm_label="Remove cap"
                 danger=true
                 open=remove.open
+                inline=inline
                 pending=remove.action.pending()
                 error=remove.error()
                 on_confirm=Callback::new(move |_| {
@@ -233,6 +246,7 @@ pub fn FlexCard(
                 confirm_label="Disable Flex Billing"
                 danger=true
                 open=disable.open
+                inline=inline
                 pending=disable.action.pending()
                 error=disable.error()
                 on_confirm=Callback::new(move |_| {

@@ -3,8 +3,8 @@
 
 use crate::api::{ApiError, Backend};
 use crate::components::{
-    AlertBanner, CapInput, ConfirmDialog, CreditsSummary, ErrorNotice, FlexCard, SignInPrompt,
-    Skeleton, UsageMeter,
+    AlertBanner, CapInput, CreditsSummary, ErrorNotice, FlexCard, SignInPrompt, Skeleton,
+    UsageMeter,
 };
 use crate::fixtures::{self, PreviewBehaviour};
 use billing_domain::api::BillingState;
@@ -30,6 +30,8 @@ fn CardSpecimen(
     state: BillingState,
     #[prop(default = PreviewBehaviour::Succeed)] behaviour: PreviewBehaviour,
     #[prop(default = None)] draft: Option<String>,
+    #[prop(default = None)] dialog: Option<&'static str>,
+    #[prop(optional)] confirmed: bool,
 ) -> impl IntoView {
     let state = RwSignal::new(state);
     view! {
@@ -40,70 +42,9 @@ fn CardSpecimen(
                 backend=Backend::Preview(behaviour)
                 on_change=Callback::new(move |s| state.set(s))
                 submitted_draft=draft
+                open_dialog=dialog
+                confirmed=confirmed
             />
-        </Specimen>
-    }
-}
-
-/// The three confirmations as the card words them.
-fn dialog_copy(
-    which: &str,
-    interval: billing_domain::PlanInterval,
-) -> (&'static str, &'static str, bool, String) {
-    match which {
-        "enable" => (
-            "Enable Flex Billing?",
-            "Enable Flex Billing",
-            false,
-            format!(
-                "Your payment method on file will be automatically charged for any Flex Usage. Flex Billing starts with a default cap of {} {}.",
-                interval.default_cap().to_string().trim_end_matches(".00"),
-                interval.per()
-            ),
-        ),
-        "remove" => (
-            "Remove the flex cap?",
-            "Remove cap",
-            true,
-            "There will be no limit on how much your workspace can spend on Flex Usage per billing cycle.".into(),
-        ),
-        _ => (
-            "Disable Flex Billing?",
-            "Disable Flex Billing",
-            true,
-            "In-flight training jobs and deployments will stop once your included and prepaid credits run out.".into(),
-        ),
-    }
-}
-
-/// A dialog shown open in place (a real modal would cover the whole preview).
-#[component]
-fn DialogSpecimen(
-    title: &'static str,
-    id: &'static str,
-    which: &'static str,
-    #[prop(default = billing_domain::PlanInterval::Month)] interval: billing_domain::PlanInterval,
-    #[prop(optional)] pending: bool,
-    #[prop(default = None)] error: Option<&'static str>,
-) -> impl IntoView {
-    let open = RwSignal::new(true);
-    let (dialog_title, confirm, danger, text) = dialog_copy(which, interval);
-    view! {
-        <Specimen title=title>
-            <ConfirmDialog
-                id=id
-                title=dialog_title
-                confirm_label=confirm
-                danger=danger
-                inline=true
-                open=open
-                pending=Signal::derive(move || pending)
-                error=Signal::derive(move || error.map(String::from))
-                on_confirm=Callback::new(|_| {})
-                fallback_focus="preview-title"
-            >
-                <p>{text.clone()}</p>
-            </ConfirmDialog>
         </Specimen>
     }
 }
@@ -168,13 +109,14 @@ pub fn PreviewPage() -> impl IntoView {
             </div>
 
             <h2 class="preview__section">"Confirmation dialogs"</h2>
+            <p class="page__meta">"The card's own dialogs, shown in place; on the page they open as modals."</p>
             <div class="preview__grid">
-                <DialogSpecimen title="Enable (monthly)" id="p-dlg-enable" which="enable" />
-                <DialogSpecimen title="Enable (annual)" id="p-dlg-enable-annual" which="enable" interval=billing_domain::PlanInterval::Year />
-                <DialogSpecimen title="Remove cap" id="p-dlg-remove" which="remove" />
-                <DialogSpecimen title="Disable" id="p-dlg-disable" which="disable" />
-                <DialogSpecimen title="Confirming" id="p-dlg-pending" which="enable" pending=true />
-                <DialogSpecimen title="Error" id="p-dlg-error" which="disable" error=Some("Can't reach the billing service. Check your connection and try again.") />
+                <CardSpecimen title="Enable (monthly)" id="p-dlg-enable" state=fixtures::monthly_off() dialog=Some("enable") />
+                <CardSpecimen title="Enable (annual)" id="p-dlg-enable-annual" state=fixtures::annual(fixtures::monthly_off()) dialog=Some("enable") />
+                <CardSpecimen title="Remove cap dialog" id="p-dlg-remove" state=fixtures::on_with_cap() dialog=Some("remove") />
+                <CardSpecimen title="Disable dialog" id="p-dlg-disable" state=fixtures::on_with_cap() dialog=Some("disable") />
+                <CardSpecimen title="Confirming" id="p-dlg-pending" state=fixtures::monthly_off() dialog=Some("enable") behaviour=PreviewBehaviour::Hang confirmed=true />
+                <CardSpecimen title="Confirmation failed" id="p-dlg-error" state=fixtures::on_with_cap() dialog=Some("disable") behaviour=PreviewBehaviour::Fail confirmed=true />
             </div>
 
             <h2 class="preview__section">"Alert banners"</h2>
@@ -197,6 +139,22 @@ pub fn PreviewPage() -> impl IntoView {
                 <Specimen title="Credits summary">
                     <CreditsSummary state=fixed(fixtures::monthly_off()) />
                 </Specimen>
+            </div>
+
+            <h2 class="preview__section">"At 360 px"</h2>
+            <div class="preview__phones">
+                <div class="preview__phone">
+                    <Specimen title="Warning, card on (360 px)">
+                        {banners(fixtures::spent(8_400))}
+                        <CardSpecimen title="Card" id="p-phone-on" state=fixtures::spent(8_400) />
+                    </Specimen>
+                </div>
+                <div class="preview__phone">
+                    <CardSpecimen title="Disable dialog (360 px)" id="p-phone-disable" state=fixtures::on_with_cap() dialog=Some("disable") />
+                </div>
+                <div class="preview__phone">
+                    <CardSpecimen title="Invalid cap (360 px)" id="p-phone-invalid" state=fixtures::annual(fixtures::on_with_cap()) draft=Some("abc".into()) />
+                </div>
             </div>
 
             <h2 class="preview__section">"Page states"</h2>

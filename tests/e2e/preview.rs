@@ -2,7 +2,7 @@
 
 use crate::page::{run, Name};
 
-const SPECIMENS: [&str; 27] = [
+const SPECIMENS: [&str; 31] = [
     "Off (monthly)",
     "Off (annual)",
     "On with cap (monthly)",
@@ -16,10 +16,10 @@ const SPECIMENS: [&str; 27] = [
     "Invalid",
     "Enable (monthly)",
     "Enable (annual)",
-    "Remove cap",
-    "Disable",
+    "Remove cap dialog",
+    "Disable dialog",
     "Confirming",
-    "Error",
+    "Confirmation failed",
     "80% of the cap, flex in use",
     "Cap reached",
     "Flex credits in use",
@@ -27,9 +27,13 @@ const SPECIMENS: [&str; 27] = [
     "20% used",
     "84% used",
     "Credits summary",
+    "Warning, card on (360 px)",
+    "Disable dialog (360 px)",
+    "Invalid cap (360 px)",
     "Loading",
     "Fetch failed",
     "Signed out",
+    "At 360 px",
 ];
 
 #[tokio::test]
@@ -65,6 +69,10 @@ async fn preview_shows_every_state_at_phone_and_desktop_widths() {
             "You've used 84% of your $100.00 flex cap",
             "Flex cap reached",
             "Couldn't load Plan & Billing",
+            "Your payment method on file will be automatically charged for any Flex Usage.",
+            "There will be no limit on how much your workspace can spend on Flex Usage per billing cycle.",
+            "In-flight training jobs and deployments will stop once your included and prepaid credits run out.",
+            "Something went wrong on our side. Try again.",
         ] {
             p.text(wording).await;
         }
