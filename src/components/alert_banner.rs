@@ -30,15 +30,22 @@ pub fn AlertBanner(
             "Approaching your flex cap",
             format!("You've used {percent}% of your {cap} flex cap this {noun}. Raise the cap or purchase Prepaid Credits to keep usage running."),
         ),
-        Alert::CapReached { cap, resets_on } => (
-            "banner banner--danger",
-            "alert",
-            "Flex cap reached",
-            format!(
-                "You've reached your {cap} flex cap. Usage that requires additional credits is blocked until the cap is raised or the billing cycle resets on {}.",
-                human_date(resets_on)
-            ),
-        ),
+        Alert::CapReached { cap, spend, resets_on } => {
+            let reached = if spend >= cap {
+                format!("You've reached your {cap} flex cap.")
+            } else {
+                format!("Usage that would pass your {cap} flex cap was refused ({spend} used this {noun}).")
+            };
+            (
+                "banner banner--danger",
+                "alert",
+                "Flex cap reached",
+                format!(
+                    "{reached} Usage that requires additional credits is blocked until the cap is raised or the billing cycle resets on {}.",
+                    human_date(resets_on)
+                ),
+            )
+        }
         Alert::FlexActive { flex_rate, prepaid_rate } => (
             "banner banner--info",
             "status",

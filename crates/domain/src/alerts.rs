@@ -19,6 +19,9 @@ pub enum Alert {
     CapReached {
         /// The cap in force.
         cap: Money,
+        /// Spend so far this cycle: at the cap, or under it when a job that
+        /// would have passed it was refused.
+        spend: Money,
         /// The day the billing cycle resets.
         resets_on: NaiveDate,
     },
@@ -95,6 +98,7 @@ pub fn alerts(
         (Some(cap), Some(_)) if usage.flex_spend >= cap || usage.blocked => {
             out.push(Alert::CapReached {
                 cap,
+                spend: usage.flex_spend,
                 resets_on: cycle.end,
             });
             return out;
@@ -171,6 +175,7 @@ mod tests {
             run(true, Some(10_000), 10_000, 25),
             vec![Alert::CapReached {
                 cap: Money::from_cents(10_000),
+                spend: Money::from_cents(10_000),
                 resets_on: d(12, 1)
             }]
         );

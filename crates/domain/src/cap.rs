@@ -87,17 +87,21 @@ pub fn parse_cap(input: &str) -> Result<Money, CapError> {
     if s.is_empty() {
         return Err(CapError::Empty);
     }
+    // At most one minus sign and one dollar sign, in either order: "-$5", "$-5".
     let mut negative = false;
-    for _ in 0..2 {
-        if let Some(rest) = s.strip_prefix(['-', '\u{2212}']) {
+    let mut dollar = false;
+    loop {
+        if let (false, Some(rest)) = (negative, s.strip_prefix(['-', '\u{2212}'])) {
             negative = true;
             s = rest.trim_start();
-        }
-        if let Some(rest) = s.strip_prefix('$') {
+        } else if let (false, Some(rest)) = (dollar, s.strip_prefix('$')) {
+            dollar = true;
             s = rest.trim_start();
+        } else {
+            break;
         }
     }
-    if s.is_empty() {
+    if !s.chars().any(|c| c.is_ascii_digit()) {
         return Err(CapError::NotANumber);
     }
     if s.contains(['e', 'E'])
@@ -190,6 +194,10 @@ mod tests {
             ("   ", CapError::Empty),
             ("abc", CapError::NotANumber),
             ("$", CapError::NotANumber),
+            ("$$5", CapError::NotANumber),
+            ("--5", CapError::NotANumber),
+            ("e", CapError::NotANumber),
+            (",", CapError::NotANumber),
             ("12.3.4", CapError::NotANumber),
             ("100 dollars", CapError::NotANumber),
             (".", CapError::NotANumber),

@@ -84,8 +84,10 @@ pub struct Balances {
     pub flex_enabled: bool,
     /// The flex cap for this cycle; `None` means no limit.
     pub flex_cap: Option<Money>,
-    /// Flex spend so far this cycle.
-    pub flex_spend: Money,
+    /// Flex credits drawn so far this cycle. Spend is worked out from the
+    /// total, never summed from rounded pieces, so small draws cannot slip
+    /// under the cap by rounding to $0.00.
+    pub flex_used: Credits,
     /// Dollars per flex credit.
     pub flex_rate: Money,
 }
@@ -153,7 +155,7 @@ impl fmt::Display for DrawError {
 /// let b = Balances {
 ///     included_total: Credits::whole(10), included_used: Credits::whole(9),
 ///     prepaid_balance: Credits::whole(1), flex_enabled: true,
-///     flex_cap: Some(Money::from_cents(10_000)), flex_spend: Money::ZERO,
+///     flex_cap: Some(Money::from_cents(10_000)), flex_used: Credits::ZERO,
 ///     flex_rate: Money::from_cents(400),
 /// };
 /// let d = draw(&b, Credits::whole(3)).unwrap();
@@ -170,16 +172,23 @@ pub fn draw(b: &Balances, credits: Credits) -> Result<Draw, DrawError> {
     let rest = credits.sub(included);
     let prepaid = rest.min(b.prepaid_balance.max(Credits::ZERO));
     let flex = rest.sub(prepaid);
-    let flex_cost = flex.cost(b.flex_rate);
+    // The cost of this draw is what it adds to the cycle's rounded total, so
+    // the costs of all draws add up to exactly the total's cost.
+    let spend_before = b.flex_used.cost(b.flex_rate);
+    let spend_after = (b.flex_used + flex).cost(b.flex_rate);
+    let flex_cost = Money::new(spend_after.amount() - spend_before.amount());
     if !flex.is_zero() {
         if !b.flex_enabled {
             return Err(DrawError::NoCredits);
         }
+        // The cap is checked against the exact cost, before rounding to cents,
+        // so a stream of tiny draws cannot creep past it half a cent at a time.
+        let exact_after = (b.flex_used + flex).amount() * b.flex_rate.amount();
         if let Some(cap) = b.flex_cap {
-            if b.flex_spend + flex_cost > cap {
+            if exact_after > cap.amount() {
                 return Err(DrawError::FlexCapReached {
                     cap,
-                    spend: b.flex_spend,
+                    spend: spend_before,
                 });
             }
         }
@@ -204,7 +213,7 @@ mod tests {
             prepaid_balance: Credits::whole(10),
             flex_enabled: true,
             flex_cap: Some(Money::from_cents(10_000)),
-            flex_spend: Money::ZERO,
+            flex_used: Credits::ZERO,
             flex_rate: Money::from_cents(400),
         }
     }
@@ -240,7 +249,7 @@ mod tests {
             Money::from_cents(10_000)
         );
         let at_cap = Balances {
-            flex_spend: Money::from_cents(10_000),
+            flex_used: Credits::whole(25),
             ..b
         };
         assert_eq!(
@@ -260,12 +269,34 @@ mod tests {
     #[test]
     fn at_the_cap_included_credits_still_work() {
         let b = Balances {
-            flex_spend: Money::from_cents(10_000),
+            flex_used: Credits::whole(25),
             ..balances()
         };
         assert_eq!(
             draw(&b, Credits::whole(2)).unwrap().included,
             Credits::whole(2)
+        );
+    }
+
+    #[test]
+    fn tiny_draws_add_up_to_the_cost_of_their_total() {
+        let mut b = Balances {
+            included_total: Credits::ZERO,
+            prepaid_balance: Credits::ZERO,
+            flex_cap: Some(Money::from_cents(300)),
+            ..balances()
+        };
+        let mut spent = Money::ZERO;
+        let thousandth = Credits::new("0.001".parse().unwrap());
+        for _ in 0..750 {
+            let d = draw(&b, thousandth).unwrap();
+            spent = spent + d.flex_cost;
+            b.flex_used = b.flex_used + d.flex;
+        }
+        assert_eq!(spent, Money::from_cents(300), "0.75 credits at $4.00");
+        assert!(
+            matches!(draw(&b, thousandth), Err(DrawError::FlexCapReached { .. })),
+            "the cap holds"
         );
     }
 
@@ -279,7 +310,7 @@ mod tests {
             let b = Balances {
                 included_total: Credits::whole(total), included_used: Credits::whole(used),
                 prepaid_balance: Credits::whole(prepaid), flex_enabled,
-                flex_cap: cap.map(Money::from_cents), flex_spend: Money::from_cents(spend),
+                flex_cap: cap.map(Money::from_cents), flex_used: Credits::whole(spend / 400),
                 flex_rate: Money::from_cents(400),
             };
             let want = Credits::new(Decimal::new(want, 2));
@@ -288,7 +319,7 @@ mod tests {
                 prop_assert!(d.prepaid <= b.prepaid_balance);
                 prop_assert!(d.flex.is_zero() || flex_enabled);
                 if let Some(c) = b.flex_cap {
-                    prop_assert!(d.flex.is_zero() || b.flex_spend + d.flex_cost <= c);
+                    prop_assert!(d.flex.is_zero() || (b.flex_used + d.flex).amount() * b.flex_rate.amount() <= c.amount());
                 }
             }
         }

@@ -29,21 +29,30 @@ impl BillingCycle {
     /// assert_eq!((c.start, c.end), (d(2026, 2, 28), d(2026, 3, 31)));
     /// ```
     pub fn containing(anchor: NaiveDate, interval: PlanInterval, today: NaiveDate) -> BillingCycle {
-        let nth = |n: u32| {
-            anchor
-                .checked_add_months(Months::new(n * interval.months()))
-                .unwrap_or(NaiveDate::MAX)
-        };
-        if today < anchor {
-            return BillingCycle {
-                start: anchor,
-                end: nth(1),
+        // Cycle n starts n cycles after the anchor (n < 0: before it, so a day
+        // before the plan's anchor still falls in a cycle of its own).
+        let nth = |n: i64| {
+            let months = n
+                .unsigned_abs()
+                .saturating_mul(u64::from(interval.months()));
+            let months = Months::new(u32::try_from(months).unwrap_or(u32::MAX));
+            let day = if n >= 0 {
+                anchor.checked_add_months(months)
+            } else {
+                anchor.checked_sub_months(months)
             };
-        }
+            day.unwrap_or(if n >= 0 {
+                NaiveDate::MAX
+            } else {
+                NaiveDate::MIN
+            })
+        };
         // A close first guess from the calendar, then step to the exact cycle.
-        let months_apart = (today.year_months() - anchor.year_months()).max(0) as u32;
-        let mut n = months_apart / interval.months();
-        n = n.saturating_sub(1);
+        let months_apart = today.year_months() - anchor.year_months();
+        let mut n = months_apart.div_euclid(i64::from(interval.months()));
+        while nth(n) > today {
+            n -= 1;
+        }
         while nth(n + 1) <= today {
             n += 1;
         }
@@ -103,6 +112,12 @@ mod tests {
     }
 
     #[test]
+    fn days_before_the_anchor_have_their_own_cycle() {
+        let c = BillingCycle::containing(d(2026, 3, 15), PlanInterval::Month, d(2026, 1, 20));
+        assert_eq!((c.start, c.end), (d(2026, 1, 15), d(2026, 2, 15)));
+    }
+
+    #[test]
     fn annual_cycle_is_a_year() {
         let c = BillingCycle::containing(d(2025, 3, 1), PlanInterval::Year, d(2026, 11, 24));
         assert_eq!((c.start, c.end), (d(2026, 3, 1), d(2027, 3, 1)));
@@ -116,7 +131,7 @@ mod tests {
     proptest! {
         #[test]
         fn today_is_always_inside_its_cycle(
-            anchor_days in 0i64..3000, offset in 0i64..4000, yearly: bool
+            anchor_days in 0i64..3000, offset in -2000i64..4000, yearly: bool
         ) {
             let anchor = d(2020, 1, 1) + chrono::Duration::days(anchor_days);
             let today = anchor + chrono::Duration::days(offset);

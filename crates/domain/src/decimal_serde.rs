@@ -17,10 +17,15 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D:
             f.write_str("a decimal number written as a string, such as \"100.00\"")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-            if v.contains(['e', 'E']) {
-                return Err(E::custom("exponent notation is not accepted"));
+            // Plain decimals only: no exponent, no `_` separators, no spaces.
+            let digits = v.strip_prefix('-').unwrap_or(v);
+            let plain = !digits.is_empty()
+                && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+                && digits.matches('.').count() <= 1;
+            if !plain {
+                return Err(E::invalid_value(de::Unexpected::Str(v), &self));
             }
-            Decimal::from_str(v.trim()).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            Decimal::from_str(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
         }
     }
     d.deserialize_str(StrOnly)

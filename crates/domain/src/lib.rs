@@ -12,6 +12,8 @@
 //! assert_eq!(cap.to_string(), "$1,200.00");
 //! ```
 
+#![warn(missing_docs)]
+
 mod alerts;
 pub mod api;
 mod cap;

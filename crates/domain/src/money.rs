@@ -148,6 +148,9 @@ mod tests {
         assert!(serde_json::from_str::<Money>("250.5").is_err());
         assert!(serde_json::from_str::<Money>("\"1e3\"").is_err());
         assert!(serde_json::from_str::<Money>("\"1.005\"").is_err());
+        for bad in ["\"1_0\"", "\" 1\"", "\"\"", "\"-\"", "\"1.2.3\""] {
+            assert!(serde_json::from_str::<Money>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

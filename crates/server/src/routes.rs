@@ -39,6 +39,13 @@ pub fn api() -> Router<AppState> {
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.")
         })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This API route does not take that method.",
+            )
+        })
 }
 
 fn today() -> chrono::NaiveDate {
@@ -113,7 +120,15 @@ pub struct LoginQuery {
 /// Only local paths may follow a sign-in, so the link cannot send people elsewhere.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        // Printable ASCII only: a tab or newline after the first slash would let
+        // a browser read "/\t/evil.example" as "//evil.example".
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
+            n
+        }
         _ => "/",
     }
 }

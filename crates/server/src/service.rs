@@ -144,6 +144,10 @@ pub fn change_flex(
     Ok(state)
 }
 
+/// The most credits one usage record may carry: far above any real job, and
+/// low enough that no sum of records can overflow.
+const MAX_CREDITS_PER_RECORD: i64 = 1_000_000;
+
 /// Records metered usage for `slug`: draws included, then prepaid, then flex
 /// credits within the cap, all or nothing. The same key records once.
 pub fn record_usage(
@@ -159,11 +163,14 @@ pub fn record_usage(
             "idempotency_key must be 1 to 200 characters.",
         ));
     }
-    if req.credits <= Credits::ZERO || store::credits_to_e4(req.credits).is_none() {
+    if req.credits <= Credits::ZERO
+        || req.credits > Credits::whole(MAX_CREDITS_PER_RECORD)
+        || store::credits_to_e4(req.credits).is_none()
+    {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_credits",
-            "credits must be more than zero, with at most four decimal places.",
+            format!("credits must be more than zero and at most {MAX_CREDITS_PER_RECORD}, with at most four decimal places."),
         ));
     }
     let tx = Transaction::new(conn, TransactionBehavior::Immediate)?;
@@ -190,7 +197,7 @@ pub fn record_usage(
         prepaid_balance: ws.prepaid_balance,
         flex_enabled: ws.flex_enabled,
         flex_cap: ws.flex_cap,
-        flex_spend: totals.flex_cost,
+        flex_used: totals.flex,
         flex_rate: ws.flex_rate,
     };
     let drawn = match draw(&balances, req.credits) {

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 const E4: i64 = 10_000;
 
 pub fn credits_to_e4(c: Credits) -> Option<i64> {
-    let scaled = c.amount() * Decimal::from(E4);
+    let scaled = c.amount().checked_mul(Decimal::from(E4))?;
     if scaled.fract().is_zero() {
         i64::try_from(scaled).ok()
     } else {
@@ -229,7 +229,7 @@ pub fn insert_blocked(
     credits: Credits,
 ) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO blocked_usage (workspace_id, cycle_start, flex_version, credits_e4, at)
+        "INSERT OR IGNORE INTO blocked_usage (workspace_id, cycle_start, flex_version, credits_e4, at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             workspace_id,

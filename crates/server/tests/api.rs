@@ -389,6 +389,16 @@ async fn usage_draws_included_then_prepaid_then_flex_then_blocks_at_the_cap() {
         (b["usage"]["flex_spend"].as_str(), &b["usage"]["blocked"]),
         (Some("101.00"), &json!(true))
     );
+    let (status, _) = s.meter("acme", "2.5", "k6").await;
+    assert_eq!(
+        status,
+        StatusCode::PAYMENT_REQUIRED,
+        "a retried refusal is refused again"
+    );
+    let kept: i64 =
+        s.db.with(|c| c.query_row("SELECT COUNT(*) FROM blocked_usage", [], |r| r.get(0)))
+            .unwrap();
+    assert_eq!(kept, 2, "one refusal kept per version of the settings");
 }
 
 #[tokio::test]
@@ -413,6 +423,8 @@ async fn usage_is_idempotent_and_needs_the_metering_token() {
         ("0", "invalid_credits"),
         ("-1", "invalid_credits"),
         ("0.00001", "invalid_credits"),
+        ("1000000.0001", "invalid_credits"),
+        ("99999999999999999999999999", "invalid_credits"),
     ] {
         let (status, body) = s.meter("globex", credits, "x").await;
         assert_eq!(
@@ -421,6 +433,12 @@ async fn usage_is_idempotent_and_needs_the_metering_token() {
             "{credits}"
         );
     }
+    let (status, body) = s.meter("globex", "1_0", "x").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request")),
+        "plain decimals only"
+    );
     let url = s.url("/api/workspaces/globex/usage");
     let body = json!({"credits": "1", "idempotency_key": "y"});
     for token in [None, Some("wrong"), Some("demo-metering-token-x")] {
@@ -478,6 +496,23 @@ async fn sign_in_root_and_page_routes() {
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/api/dev/login?next=/");
+    for sneaky in [
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "/%5Cevil.example",
+        "https://evil.example",
+    ] {
+        let url = s.url(&format!(
+            "/api/dev/login?email=owner%40acme.test&next={sneaky}"
+        ));
+        let r = c.get(url).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/", "{sneaky}");
+    }
+    let (status, body) = send(c.get(s.url("/api/workspaces/acme/flex/enable"))).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
     let page = c
         .get(s.url("/api/dev/login"))
         .send()
