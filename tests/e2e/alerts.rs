@@ -81,11 +81,15 @@ async fn a_job_refused_below_the_cap_shows_cap_reached() {
         );
         p.refocus().await;
         let reached = p.with_text("alert", "Flex cap reached").await;
-        assert!(reached
-            .text()
-            .await
-            .unwrap()
-            .contains("blocked until the cap is raised"));
+        let text = reached.text().await.unwrap();
+        assert!(
+            text.contains(
+                "Usage that would pass your $100.00 flex cap was refused ($96.00 used this month)."
+            ),
+            "{text}"
+        );
+        assert!(text.contains("blocked until the cap is raised"), "{text}");
+        p.check("blocked").await;
         assert_eq!(
             p.app.billing("acme").await["usage"]["flex_spend"],
             "96.00",
