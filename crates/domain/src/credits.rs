@@ -174,18 +174,17 @@ pub fn draw(b: &Balances, credits: Credits) -> Result<Draw, DrawError> {
     let flex = rest.sub(prepaid);
     // The cost of this draw is what it adds to the cycle's rounded total, so
     // the costs of all draws add up to exactly the total's cost.
+    let flex_after = b.flex_used + flex;
     let spend_before = b.flex_used.cost(b.flex_rate);
-    let spend_after = (b.flex_used + flex).cost(b.flex_rate);
-    let flex_cost = Money::new(spend_after.amount() - spend_before.amount());
+    let flex_cost = flex_after.cost(b.flex_rate) - spend_before;
     if !flex.is_zero() {
         if !b.flex_enabled {
             return Err(DrawError::NoCredits);
         }
         // The cap is checked against the exact cost, before rounding to cents,
         // so a stream of tiny draws cannot creep past it half a cent at a time.
-        let exact_after = (b.flex_used + flex).amount() * b.flex_rate.amount();
         if let Some(cap) = b.flex_cap {
-            if exact_after > cap.amount() {
+            if flex_after.amount() * b.flex_rate.amount() > cap.amount() {
                 return Err(DrawError::FlexCapReached {
                     cap,
                     spend: spend_before,

@@ -71,17 +71,19 @@ impl Money {
         };
         format!("{sign}{out}.{frac}")
     }
-
-    /// Subtracts `other`, never going below zero.
-    pub fn saturating_sub(self, other: Money) -> Money {
-        Money::new((self.0 - other.0).max(Decimal::ZERO))
-    }
 }
 
 impl std::ops::Add for Money {
     type Output = Money;
     fn add(self, other: Money) -> Money {
         Money::new(self.0 + other.0)
+    }
+}
+
+impl std::ops::Sub for Money {
+    type Output = Money;
+    fn sub(self, other: Money) -> Money {
+        Money::new(self.0 - other.0)
     }
 }
 
@@ -154,16 +156,18 @@ mod tests {
     }
 
     #[test]
-    fn saturating_sub_stops_at_zero() {
+    fn adds_and_subtracts_to_the_cent() {
         assert_eq!(
-            Money::from_cents(100).saturating_sub(Money::from_cents(250)),
-            Money::ZERO
+            (Money::from_cents(250) - Money::from_cents(100)).cents(),
+            150
         );
         assert_eq!(
-            Money::from_cents(250)
-                .saturating_sub(Money::from_cents(100))
-                .cents(),
-            150
+            (Money::from_cents(100) - Money::from_cents(250)).cents(),
+            -150
+        );
+        assert_eq!(
+            (Money::from_cents(5) + Money::from_cents(95)).plain(),
+            "1.00"
         );
     }
 }
