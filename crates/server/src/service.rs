@@ -213,11 +213,9 @@ pub fn record_usage(
         }
     };
     store::insert_usage(&tx, ws.id, key, cycle.start, req.credits, &drawn)?;
+    // Read back, so the answer is what the next GET will show (prepaid included).
+    let ws = store::workspace_by_slug(&tx, slug)?.ok_or_else(ApiError::workspace_not_found)?;
     let usage = usage_of(&tx, &ws, cycle)?;
-    let usage = UsageSummary {
-        prepaid_balance: Credits::new(ws.prepaid_balance.amount() - drawn.prepaid.amount()),
-        ..usage
-    };
     tx.commit()?;
     Ok(UsageResponse {
         draw: drawn,
