@@ -39,21 +39,16 @@ pub fn CapInput(
     let per = Memo::new(move |_| state.with(|s| s.plan.interval.per()));
     let draft = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let announce = RwSignal::new(String::new());
+    // The cap this field last saved, for "Cap saved: …". It is only shown while
+    // it is still the cap in force, so a change made elsewhere (Remove cap,
+    // another tab) takes the message away.
+    let last_saved = RwSignal::new(None::<billing_domain::Money>);
     let save = Action::new_local(move |change: &Change| {
         let change = *change;
         let current = state.get_untracked();
         async move { backend.apply(change, current).await }
     });
     let saving = save.pending();
-    // "Cap saved" stays only while the cap it names is the one in force; a
-    // change made elsewhere (Remove cap, another tab) takes it away.
-    let announced_for = StoredValue::new(None::<billing_domain::Money>);
-    Effect::new(move |_| {
-        if saved.get() != announced_for.get_value() {
-            announce.set(String::new());
-        }
-    });
 
     Effect::new(move |_| {
         let Some(result) = save.value().get() else {
@@ -61,16 +56,10 @@ pub fn CapInput(
         };
         match result {
             Ok(new_state) => {
-                let cap = new_state.flex.cap;
-                let per = new_state.plan.interval.per();
+                last_saved.set(new_state.flex.cap);
                 on_change.run(new_state);
                 draft.set(None);
                 error.set(None);
-                announced_for.set_value(cap);
-                announce.set(
-                    cap.map(|cap| format!("Cap saved: {cap} {per}"))
-                        .unwrap_or_default(),
-                );
             }
             Err(e) => {
                 let why = match e {
@@ -78,7 +67,7 @@ pub fn CapInput(
                     e => format!("The cap wasn't saved: {} Your entry is kept.", e.message()),
                 };
                 error.set(Some(why));
-                announce.set(String::new());
+                last_saved.set(None);
             }
         }
     });
@@ -96,11 +85,11 @@ pub fn CapInput(
             }
             CapSave::Invalid(e) => {
                 error.set(Some(e.to_string()));
-                announce.set(String::new());
+                last_saved.set(None);
             }
             CapSave::Send(cap) => {
                 error.set(None);
-                announce.set(String::new());
+                last_saved.set(None);
                 save.dispatch(Change::SetCap(cap));
             }
         }
@@ -177,7 +166,11 @@ pub fn CapInput(
                 {move || error.get().unwrap_or_default()}
             </p>
             <p class="cap-input__status" role="status" aria-live="polite">
-                {move || if saving.get() { "Saving…".to_string() } else { announce.get() }}
+                {move || match (saving.get(), last_saved.get(), saved.get()) {
+                    (true, _, _) => "Saving…".to_string(),
+                    (false, Some(done), Some(now)) if done == now => format!("Cap saved: {done} {}", per.get()),
+                    _ => String::new(),
+                }}
             </p>
         </div>
     }
