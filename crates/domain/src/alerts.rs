@@ -1,13 +1,12 @@
 //! Which Flex Usage alerts a workspace should see.
 
-use crate::api::{FlexSettings, UsageSummary};
-use crate::{BillingCycle, Money};
+use crate::{BillingCycle, BillingState, FlexSettings, Money, UsageSummary};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// Share of the cap at which the warning appears.
-const WARNING_PERCENT: u32 = 80;
+pub const WARNING_PERCENT: u32 = 80;
 
 /// One alert about Flex Usage.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,6 +42,13 @@ pub enum Alert {
     },
 }
 
+impl BillingState {
+    /// The alerts this state calls for; see [`alerts`].
+    pub fn alerts(&self) -> Vec<Alert> {
+        alerts(&self.flex, &self.usage, &self.cycle, self.today)
+    }
+}
+
 /// Whole percent of `cap` that `spend` is, rounded down; `None` without a cap.
 ///
 /// ```
@@ -72,7 +78,7 @@ pub fn cap_percent(spend: Money, cap: Option<Money>) -> Option<u32> {
 ///
 /// ```
 /// use billing_domain::{alerts, Alert};
-/// # use billing_domain::{api::*, *};
+/// # use billing_domain::*;
 /// # let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
 /// # let cycle = BillingCycle { start: d(11, 1), end: d(12, 1) };
 /// let flex = FlexSettings { enabled: true, cap: Some(Money::from_cents(10_000)),

@@ -3,7 +3,6 @@
 
 use rust_decimal::Decimal;
 use serde::{de, Deserializer, Serializer};
-use std::str::FromStr;
 
 pub(crate) fn serialize<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(value)
@@ -17,7 +16,8 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D:
             f.write_str("a decimal number written as a string, such as \"100.00\"")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-            // Plain decimals only: no exponent, no `_` separators, no spaces.
+            // Plain decimals only: no exponent, no `_` separators, no spaces; and
+            // exactly as written: digits that do not fit are refused, not rounded.
             let digits = v.strip_prefix('-').unwrap_or(v);
             let plain = !digits.is_empty()
                 && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -25,7 +25,7 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D:
             if !plain {
                 return Err(E::invalid_value(de::Unexpected::Str(v), &self));
             }
-            Decimal::from_str(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            Decimal::from_str_exact(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
         }
     }
     d.deserialize_str(StrOnly)

@@ -15,19 +15,29 @@
 #![warn(missing_docs)]
 
 mod alerts;
-pub mod api;
 mod cap;
 mod cap_edit;
 mod credits;
 mod cycle;
 mod decimal_serde;
+mod flex;
 mod money;
 mod plan;
+mod state;
+mod usage;
+mod wire;
 
-pub use alerts::{alerts, cap_percent, Alert};
+pub use alerts::{alerts, cap_percent, Alert, WARNING_PERCENT};
 pub use cap::{parse_cap, CapError, MAX_CAP_CENTS, MIN_CAP_CENTS};
 pub use cap_edit::{cap_field_text, decide_cap_save, CapSave};
 pub use credits::{draw, Balances, Credits, Draw, DrawError};
 pub use cycle::{human_date, BillingCycle};
+pub use flex::{FlexChange, FlexError};
 pub use money::Money;
 pub use plan::{PlanInterval, Role};
+pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};
+pub use usage::{validate_usage, UsageError, ValidUsage, MAX_CREDITS_PER_RECORD, MAX_KEY_LEN};
+pub use wire::{
+    ChangeRequest, ErrorBody, ErrorDetail, SessionInfo, SetCapRequest, UsageRequest, UsageResponse,
+    WorkspaceLink,
+};

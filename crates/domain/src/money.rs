@@ -73,6 +73,24 @@ impl Money {
     }
 }
 
+impl Money {
+    /// For sentences: whole dollars without cents (`$100`, `$1,200`), other
+    /// amounts in full (`$100.50`).
+    ///
+    /// ```
+    /// use billing_domain::Money;
+    /// assert_eq!(Money::from_cents(120_000).brief(), "$1,200");
+    /// assert_eq!(Money::from_cents(10_050).brief(), "$100.50");
+    /// ```
+    pub fn brief(self) -> String {
+        let full = self.to_string();
+        match full.strip_suffix(".00") {
+            Some(whole) => whole.to_string(),
+            None => full,
+        }
+    }
+}
+
 impl std::ops::Add for Money {
     type Output = Money;
     fn add(self, other: Money) -> Money {

@@ -54,12 +54,7 @@ impl PlanInterval {
         }
     }
 
-    /// Stable name used in storage and on the wire.
-    pub fn as_str(self) -> &'static str {
-        self.noun()
-    }
-
-    /// Reads [`PlanInterval::as_str`] back.
+    /// Reads the stored name back (`month`, `year`, as [`PlanInterval::noun`] says it).
     pub fn parse(s: &str) -> Option<PlanInterval> {
         match s {
             "month" => Some(PlanInterval::Month),
@@ -127,7 +122,7 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for i in [PlanInterval::Month, PlanInterval::Year] {
-            assert_eq!(PlanInterval::parse(i.as_str()), Some(i));
+            assert_eq!(PlanInterval::parse(i.noun()), Some(i));
         }
         for r in [Role::Owner, Role::Admin, Role::Member] {
             assert_eq!(Role::parse(r.as_str()), Some(r));

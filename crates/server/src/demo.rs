@@ -1,45 +1,16 @@
 //! Demo data for `--demo`: two workspaces, three people, a metering token.
 
-use rusqlite::{params, Connection};
+use billing_domain::Role;
 
 /// The metering token the demo accepts.
 pub const DEMO_METERING_TOKEN: &str = "demo-metering-token";
 
 /// The demo people, each in both workspaces with this role.
-pub const DEMO_USERS: [(&str, &str); 3] = [
-    ("owner@acme.test", "owner"),
-    ("admin@acme.test", "admin"),
-    ("member@acme.test", "member"),
+pub const DEMO_USERS: [(&str, Role); 3] = [
+    ("owner@acme.test", Role::Owner),
+    ("admin@acme.test", Role::Admin),
+    ("member@acme.test", Role::Member),
 ];
-
-/// Seeds the demo if the database has no workspace yet. Answers whether it did.
-pub fn seed_if_empty(conn: &mut Connection) -> rusqlite::Result<bool> {
-    let tx = conn.transaction()?;
-    let count: i64 = tx.query_row("SELECT COUNT(*) FROM workspaces", [], |r| r.get(0))?;
-    if count > 0 {
-        return Ok(false);
-    }
-    // Acme: monthly, 30 included credits, 10 prepaid, Flex off.
-    // Globex: annual, 360 included credits, Flex on with the $1,200 default cap.
-    // Rates: $4.00 a flex credit, $3.00 a prepaid credit.
-    tx.execute(
-        "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
-                                 flex_rate_cents, prepaid_rate_cents, prepaid_e4, flex_enabled, flex_cap_cents)
-         VALUES ('acme', 'Acme Robotics', 'Growth', 'month', '2025-01-01', 300000, 400, 300, 100000, 0, NULL),
-                ('globex', 'Globex', 'Enterprise', 'year', '2025-03-01', 3600000, 400, 300, 0, 1, 120000)",
-        [],
-    )?;
-    for (email, role) in DEMO_USERS {
-        tx.execute("INSERT INTO users (email) VALUES (?1)", params![email])?;
-        let user_id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO memberships (workspace_id, user_id, role) SELECT id, ?1, ?2 FROM workspaces",
-            params![user_id, role],
-        )?;
-    }
-    tx.commit()?;
-    Ok(true)
-}
 
 /// The demo sign-in page: one link a person.
 pub fn sign_in_page(users: &[String], next: &str) -> String {
@@ -84,18 +55,6 @@ pub fn urlencode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::Db;
-
-    #[test]
-    fn seeds_once() {
-        let db = Db::open_in_memory().unwrap();
-        assert!(db.with(seed_if_empty).unwrap());
-        assert!(!db.with(seed_if_empty).unwrap());
-        let members: i64 = db
-            .with(|c| c.query_row("SELECT COUNT(*) FROM memberships", [], |r| r.get(0)))
-            .unwrap();
-        assert_eq!(members, 6);
-    }
 
     #[test]
     fn sign_in_links_are_escaped() {

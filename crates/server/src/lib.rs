@@ -1,22 +1,24 @@
 //! The billing API server: Flex Billing settings, usage metering and cap
-//! enforcement over embedded SQLite, serving the built page from one origin.
+//! enforcement, serving the built page from the same origin.
+//!
+//! `http/` translates requests, `service` runs each operation as one
+//! transaction and asks the domain, `store/` holds every SQL statement.
 
-mod auth;
-pub mod db;
 pub mod demo;
-mod error;
-mod routes;
+mod http;
 pub mod service;
-mod store;
+pub mod store;
 
 use axum::Router;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
 
-pub use db::Db;
-pub use error::ApiError;
+pub use http::error::ApiError;
+pub use service::Service;
+pub use store::SqliteStore;
 
 /// How the server runs.
 #[derive(Debug, Clone, Default)]
@@ -32,12 +34,12 @@ pub struct Config {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
+    pub service: Service<SqliteStore>,
     pub config: Arc<Config>,
 }
 
 /// The whole app: `/api/…`, `/`, and the page with client-side routing.
-pub fn app(db: Db, mut config: Config) -> Router {
+pub fn app(store: SqliteStore, mut config: Config) -> Router {
     if config.demo
         && !config
             .metering_tokens
@@ -50,30 +52,48 @@ pub fn app(db: Db, mut config: Config) -> Router {
     }
     let static_dir = config.static_dir.clone();
     let state = AppState {
-        db,
+        service: Service::new(store),
         config: Arc::new(config),
     };
     let router = Router::new()
-        .nest("/api", routes::api())
-        .route("/", axum::routing::get(routes::root))
-        .route("/signin", axum::routing::get(routes::signin));
+        .nest("/api", http::api())
+        .route("/", axum::routing::get(http::root))
+        .route("/signin", axum::routing::get(http::signin));
     let router = match static_dir {
         // Unknown paths get index.html, so /workspaces/acme/billing and /preview load the app.
         Some(dir) => router
             .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
         None => router,
     };
-    router.with_state(state)
+    router.layer(trace_layer()).with_state(state)
+}
+
+/// Logs every request at debug level, and internal errors, with their cause, at error level.
+fn trace_layer() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    tower_http::trace::DefaultMakeSpan,
+    tower_http::trace::DefaultOnRequest,
+    impl Fn(&axum::response::Response, std::time::Duration, &tracing::Span) + Clone,
+> {
+    TraceLayer::new_for_http().on_response(
+        |response: &axum::response::Response, latency: std::time::Duration, _: &tracing::Span| {
+            if let Some(http::error::InternalCause(cause)) = response.extensions().get() {
+                tracing::error!(status = %response.status(), ?latency, "internal error: {cause}");
+            } else {
+                tracing::debug!(status = %response.status(), ?latency, "answered");
+            }
+        },
+    )
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    db: Db,
+    store: SqliteStore,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(db, config))
+    axum::serve(listener, app(store, config))
         .with_graceful_shutdown(shutdown)
         .await
 }

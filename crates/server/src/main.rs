@@ -1,6 +1,6 @@
 //! `billing-server`: the billing API and the built page on one origin.
 
-use billing_server::{demo, serve, Config, Db};
+use billing_server::{demo, serve, Config, SqliteStore};
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -33,8 +33,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         )
         .init();
     let args = Args::parse();
-    let db = Db::open(&args.db)?;
-    if args.demo && db.with(demo::seed_if_empty)? {
+    let store = SqliteStore::open(&args.db)?;
+    if args.demo && store.seed_demo_if_empty()? {
         tracing::info!("seeded demo data into {}", args.db.display());
     }
     if let Some(dir) = &args.static_dir {
@@ -57,7 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         demo: args.demo,
         metering_tokens: args.metering_token.into_iter().collect(),
     };
-    serve(listener, db, config, async {
+    serve(listener, store, config, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

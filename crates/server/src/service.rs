@@ -1,51 +1,260 @@
-//! The billing service: each operation is one SQLite transaction that checks
-//! who may do it, applies the domain rules and writes an audit line.
+//! The billing service: each operation is one store transaction that checks
+//! who may do it, asks the domain what changes, and writes it with its audit
+//! line. Nothing here knows about HTTP.
 
-use crate::error::ApiError;
-use crate::store::{self, WorkspaceRow};
-use billing_domain::api::{
-    BillingState, FlexSettings, PlanInfo, UsageRequest, UsageResponse, UsageSummary, Viewer,
-    WorkspaceInfo,
+use crate::store::{Store, StoreError, Tx, User, WorkspaceRow};
+use billing_domain::{
+    draw, Balances, BillingCycle, BillingState, DrawError, FlexChange, FlexError, PlanInfo, Role,
+    SessionInfo, UsageResponse, UsageSummary, ValidUsage, Viewer, WorkspaceInfo,
 };
-use billing_domain::{draw, parse_cap, Balances, BillingCycle, Credits, DrawError, Money, Role};
 use chrono::NaiveDate;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-/// The signed-in person making a request.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub id: i64,
-    pub email: String,
+/// How long the server keeps a session.
+pub const SESSION_DAYS: i64 = 14;
+
+/// Why an operation did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceError {
+    /// No live session.
+    Unauthorized,
+    /// The person's role may not do this.
+    Forbidden,
+    /// No such workspace, or the person is not a member.
+    WorkspaceNotFound,
+    /// The settings changed since the version the change names.
+    VersionConflict,
+    /// The idempotency key was used for a different amount.
+    IdempotencyConflict,
+    /// No person with this email (demo sign-in).
+    UserNotFound(String),
+    /// The domain refused the change.
+    Flex(FlexError),
+    /// The domain refused the usage.
+    Draw(DrawError),
+    /// The store failed.
+    Internal(String),
 }
 
-/// A change to Flex Billing settings.
-#[derive(Debug, Clone)]
-pub enum FlexChange {
-    Enable,
-    Disable,
-    SetCap(String),
-    RemoveCap,
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> ServiceError {
+        ServiceError::Internal(e.to_string())
+    }
 }
 
-/// The billing state of `slug` as `user` sees it.
-pub fn billing_state(
-    conn: &Connection,
+impl From<FlexError> for ServiceError {
+    fn from(e: FlexError) -> ServiceError {
+        ServiceError::Flex(e)
+    }
+}
+
+type Result<T> = std::result::Result<T, ServiceError>;
+
+/// The billing operations, over any [`Store`].
+#[derive(Clone)]
+pub struct Service<S> {
+    store: S,
+}
+
+impl<S: Store> Service<S> {
+    /// A service over `store`.
+    pub fn new(store: S) -> Service<S> {
+        Service { store }
+    }
+
+    /// The billing state of `slug` as `user` sees it.
+    pub async fn billing_state(
+        &self,
+        slug: String,
+        user: User,
+        today: NaiveDate,
+    ) -> Result<BillingState> {
+        self.store
+            .read(move |tx| member_state(tx, &slug, &user, today))
+            .await
+    }
+
+    /// Applies `change` for `user`, if their role allows and `expected_version`
+    /// (when given) still holds. Answers the new state.
+    pub async fn change_flex(
+        &self,
+        slug: String,
+        user: User,
+        change: FlexChange,
+        expected_version: Option<u64>,
+        today: NaiveDate,
+    ) -> Result<BillingState> {
+        self.store
+            .write(move |tx| {
+                let (ws, role) = tx
+                    .workspace_for_member(&slug, user.id)?
+                    .ok_or(ServiceError::WorkspaceNotFound)?;
+                if !role.can_manage_billing() {
+                    return Err(ServiceError::Forbidden);
+                }
+                if expected_version.is_some_and(|v| v != ws.flex.version) {
+                    return Err(ServiceError::VersionConflict);
+                }
+                if let Some(next) = ws.flex.apply(change, ws.interval)? {
+                    tx.update_flex(ws.id, &next)?;
+                    tx.audit(ws.id, Some(user.id), "flex", &change.describe(&next))?;
+                }
+                member_state(tx, &slug, &user, today)
+            })
+            .await
+    }
+
+    /// Records metered usage for `slug`: included, then prepaid, then flex
+    /// credits within the cap, all or nothing. The same key records once. A
+    /// refusal at the cap is kept, so the page can say that work is blocked.
+    pub async fn record_usage(
+        &self,
+        slug: String,
+        usage: ValidUsage,
+        today: NaiveDate,
+    ) -> Result<UsageResponse> {
+        let outcome = self
+            .store
+            .write(move |tx| {
+                let ws = tx
+                    .workspace_by_slug(&slug)?
+                    .ok_or(ServiceError::WorkspaceNotFound)?;
+                let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
+                if let Some(stored) = tx.usage_by_key(ws.id, &usage.idempotency_key)? {
+                    if stored.credits != usage.credits {
+                        return Err(ServiceError::IdempotencyConflict);
+                    }
+                    return Ok(Ok(UsageResponse {
+                        draw: stored.draw,
+                        replayed: true,
+                        usage: usage_of(tx, &ws, cycle)?,
+                    }));
+                }
+                let totals = tx.cycle_totals(ws.id, cycle.start)?;
+                let balances = Balances {
+                    included_total: ws.included,
+                    included_used: totals.included,
+                    prepaid_balance: ws.prepaid_balance,
+                    flex_enabled: ws.flex.enabled,
+                    flex_cap: ws.flex.cap,
+                    flex_used: totals.flex,
+                    flex_rate: ws.flex_rate,
+                };
+                let drawn = match draw(&balances, usage.credits) {
+                    Ok(drawn) => drawn,
+                    Err(refused) => {
+                        // Nothing is drawn; a refusal at the cap is kept (and
+                        // committed) until the settings change.
+                        if matches!(refused, DrawError::FlexCapReached { .. }) {
+                            tx.insert_blocked(ws.id, cycle.start, ws.flex.version, usage.credits)?;
+                        }
+                        return Ok(Err(refused));
+                    }
+                };
+                tx.insert_usage(
+                    ws.id,
+                    &usage.idempotency_key,
+                    cycle.start,
+                    usage.credits,
+                    &drawn,
+                )?;
+                // Read back, so the answer is what the next read shows (prepaid included).
+                let ws = tx
+                    .workspace_by_slug(&slug)?
+                    .ok_or(ServiceError::WorkspaceNotFound)?;
+                Ok(Ok(UsageResponse {
+                    draw: drawn,
+                    replayed: false,
+                    usage: usage_of(tx, &ws, cycle)?,
+                }))
+            })
+            .await?;
+        outcome.map_err(ServiceError::Draw)
+    }
+
+    /// The person whose session `token` is, if it is live.
+    pub async fn session_user(&self, token: String) -> Result<Option<User>> {
+        self.store
+            .read(move |tx| Ok(tx.session_user(&token)?))
+            .await
+    }
+
+    /// Who is signed in and their workspaces.
+    pub async fn session_info(&self, user: User) -> Result<SessionInfo> {
+        self.store
+            .read(move |tx| {
+                Ok(SessionInfo {
+                    workspaces: tx.workspaces_of(user.id)?,
+                    email: user.email,
+                })
+            })
+            .await
+    }
+
+    /// The workspace a person lands on: the first they joined.
+    pub async fn home_workspace(&self, user: User) -> Result<Option<String>> {
+        self.store
+            .read(move |tx| {
+                Ok(tx
+                    .workspaces_of(user.id)?
+                    .into_iter()
+                    .next()
+                    .map(|w| w.slug))
+            })
+            .await
+    }
+
+    /// Everyone who can sign in (the demo sign-in lists them).
+    pub async fn people(&self) -> Result<Vec<String>> {
+        self.store.read(|tx| Ok(tx.users()?)).await
+    }
+
+    /// Starts a session for the person with `email`; answers its token.
+    pub async fn sign_in(&self, email: String) -> Result<String> {
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let t = token.clone();
+        self.store
+            .write(move |tx| {
+                let user = tx
+                    .user_by_email(&email)?
+                    .ok_or(ServiceError::UserNotFound(email))?;
+                tx.create_session(&t, user.id, SESSION_DAYS)?;
+                Ok::<_, ServiceError>(())
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// Ends the session `token`.
+    pub async fn sign_out(&self, token: String) -> Result<()> {
+        self.store
+            .write(move |tx| Ok(tx.delete_session(&token)?))
+            .await
+    }
+}
+
+fn member_state(
+    tx: &mut dyn Tx,
     slug: &str,
     user: &User,
     today: NaiveDate,
-) -> Result<BillingState, ApiError> {
-    let (ws, role) = store::workspace_for_member(conn, slug, user.id)?
-        .ok_or_else(ApiError::workspace_not_found)?;
-    state_of(conn, &ws, role, user, today)
+) -> Result<BillingState> {
+    let (ws, role) = tx
+        .workspace_for_member(slug, user.id)?
+        .ok_or(ServiceError::WorkspaceNotFound)?;
+    state_of(tx, &ws, role, user, today)
 }
 
 fn state_of(
-    conn: &Connection,
+    tx: &mut dyn Tx,
     ws: &WorkspaceRow,
     role: Role,
     user: &User,
     today: NaiveDate,
-) -> Result<BillingState, ApiError> {
+) -> Result<BillingState> {
     let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
     Ok(BillingState {
         workspace: WorkspaceInfo {
@@ -57,13 +266,8 @@ fn state_of(
             interval: ws.interval,
         },
         cycle,
-        flex: FlexSettings {
-            enabled: ws.flex_enabled,
-            cap: ws.flex_cap,
-            default_cap: ws.interval.default_cap(),
-            version: ws.flex_version,
-        },
-        usage: usage_of(conn, ws, cycle)?,
+        flex: ws.flex.clone(),
+        usage: usage_of(tx, ws, cycle)?,
         viewer: Viewer {
             email: user.email.clone(),
             role,
@@ -73,12 +277,8 @@ fn state_of(
     })
 }
 
-fn usage_of(
-    conn: &Connection,
-    ws: &WorkspaceRow,
-    cycle: BillingCycle,
-) -> Result<UsageSummary, ApiError> {
-    let totals = store::cycle_totals(conn, ws.id, cycle.start)?;
+fn usage_of(tx: &mut dyn Tx, ws: &WorkspaceRow, cycle: BillingCycle) -> Result<UsageSummary> {
+    let totals = tx.cycle_totals(ws.id, cycle.start)?;
     Ok(UsageSummary {
         included_used: totals.included,
         included_total: ws.included,
@@ -87,139 +287,6 @@ fn usage_of(
         flex_spend: totals.flex_cost,
         flex_rate: ws.flex_rate,
         prepaid_rate: ws.prepaid_rate,
-        blocked: store::blocked_since(conn, ws.id, cycle.start, ws.flex_version)?,
-    })
-}
-
-/// Applies `change` for `user`, if their role allows and `expected_version`
-/// (when given) still holds. Answers the new state.
-pub fn change_flex(
-    conn: &mut Connection,
-    slug: &str,
-    user: &User,
-    change: FlexChange,
-    expected_version: Option<u64>,
-    today: NaiveDate,
-) -> Result<BillingState, ApiError> {
-    let tx = Transaction::new(conn, TransactionBehavior::Immediate)?;
-    let (ws, role) = store::workspace_for_member(&tx, slug, user.id)?
-        .ok_or_else(ApiError::workspace_not_found)?;
-    if !role.can_manage_billing() {
-        return Err(ApiError::forbidden());
-    }
-    if expected_version.is_some_and(|v| v != ws.flex_version) {
-        return Err(ApiError::version_conflict());
-    }
-    let next: Option<(bool, Option<Money>, String)> = match change {
-        FlexChange::Enable if ws.flex_enabled => None,
-        FlexChange::Enable => {
-            let cap = ws.interval.default_cap();
-            Some((
-                true,
-                Some(cap),
-                format!("enabled with default cap {}", cap.plain()),
-            ))
-        }
-        FlexChange::Disable if !ws.flex_enabled => None,
-        FlexChange::Disable => Some((false, None, "disabled".into())),
-        FlexChange::SetCap(_) | FlexChange::RemoveCap if !ws.flex_enabled => {
-            return Err(ApiError::flex_disabled())
-        }
-        FlexChange::SetCap(text) => {
-            let cap = parse_cap(&text)?;
-            (ws.flex_cap != Some(cap))
-                .then(|| (true, Some(cap), format!("cap set to {}", cap.plain())))
-        }
-        FlexChange::RemoveCap => ws
-            .flex_cap
-            .is_some()
-            .then(|| (true, None, "cap removed".into())),
-    };
-    if let Some((enabled, cap, detail)) = next {
-        store::update_flex(&tx, ws.id, enabled, cap)?;
-        store::audit(&tx, ws.id, Some(user.id), "flex", &detail)?;
-    }
-    let state = billing_state(&tx, slug, user, today)?;
-    tx.commit()?;
-    Ok(state)
-}
-
-/// The most credits one usage record may carry: far above any real job, and
-/// low enough that no sum of records can overflow.
-const MAX_CREDITS_PER_RECORD: i64 = 1_000_000;
-
-/// Records metered usage for `slug`: draws included, then prepaid, then flex
-/// credits within the cap, all or nothing. The same key records once.
-pub fn record_usage(
-    conn: &mut Connection,
-    slug: &str,
-    req: &UsageRequest,
-    today: NaiveDate,
-) -> Result<UsageResponse, ApiError> {
-    use axum::http::StatusCode;
-    let key = req.idempotency_key.trim();
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::bad_request(
-            "idempotency_key must be 1 to 200 characters.",
-        ));
-    }
-    if req.credits <= Credits::ZERO
-        || req.credits > Credits::whole(MAX_CREDITS_PER_RECORD)
-        || store::credits_to_e4(req.credits).is_none()
-    {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_credits",
-            format!("credits must be more than zero and at most {MAX_CREDITS_PER_RECORD}, with at most four decimal places."),
-        ));
-    }
-    let tx = Transaction::new(conn, TransactionBehavior::Immediate)?;
-    let ws = store::workspace_by_slug(&tx, slug)?.ok_or_else(ApiError::workspace_not_found)?;
-    let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
-    if let Some(stored) = store::usage_by_key(&tx, ws.id, key)? {
-        if stored.credits != req.credits {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_conflict",
-                "This idempotency key was already used for a different amount of credits.",
-            ));
-        }
-        return Ok(UsageResponse {
-            draw: stored.draw,
-            replayed: true,
-            usage: usage_of(&tx, &ws, cycle)?,
-        });
-    }
-    let totals = store::cycle_totals(&tx, ws.id, cycle.start)?;
-    let balances = Balances {
-        included_total: ws.included,
-        included_used: totals.included,
-        prepaid_balance: ws.prepaid_balance,
-        flex_enabled: ws.flex_enabled,
-        flex_cap: ws.flex_cap,
-        flex_used: totals.flex,
-        flex_rate: ws.flex_rate,
-    };
-    let drawn = match draw(&balances, req.credits) {
-        Ok(drawn) => drawn,
-        Err(refused) => {
-            // Nothing is drawn; a refusal at the cap is kept so the page can say
-            // that work is blocked. Raising the cap (a new version) clears it.
-            if matches!(refused, DrawError::FlexCapReached { .. }) {
-                store::insert_blocked(&tx, ws.id, cycle.start, ws.flex_version, req.credits)?;
-                tx.commit()?;
-            }
-            return Err(refused.into());
-        }
-    };
-    store::insert_usage(&tx, ws.id, key, cycle.start, req.credits, &drawn)?;
-    // Read back, so the answer is what the next GET will show (prepaid included).
-    let ws = store::workspace_by_slug(&tx, slug)?.ok_or_else(ApiError::workspace_not_found)?;
-    let usage = usage_of(&tx, &ws, cycle)?;
-    tx.commit()?;
-    Ok(UsageResponse {
-        draw: drawn,
-        replayed: false,
-        usage,
+        blocked: tx.blocked_since(ws.id, cycle.start, ws.flex.version)?,
     })
 }

@@ -1,6 +1,6 @@
 //! The API against a real server on a loopback port with a real SQLite file.
 
-use billing_server::{demo, serve, Config, Db};
+use billing_server::{demo, serve, Config, SqliteStore as Db};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
@@ -31,7 +31,7 @@ async fn start_with(demo: bool) -> Server {
     )
     .unwrap();
     let db = Db::open(&dir.path().join("billing.sqlite3")).unwrap();
-    db.with(demo::seed_if_empty).unwrap();
+    db.seed_demo_if_empty().unwrap();
     // A workspace none of the demo people belong to.
     db.with(|c| {
         c.execute(

@@ -1,6 +1,7 @@
-//! Request and response bodies of the billing API, shared by server and page.
+//! The billing model: what a workspace's Flex Billing looks like at one moment,
+//! as the server reads it and the page shows it.
 
-use crate::{alerts, Alert, BillingCycle, Credits, Draw, Money, PlanInterval, Role};
+use crate::{BillingCycle, Credits, Money, PlanInterval, Role};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -24,9 +25,11 @@ pub struct BillingState {
 }
 
 impl BillingState {
-    /// The alerts this state calls for; see [`alerts`](crate::alerts()).
-    pub fn alerts(&self) -> Vec<Alert> {
-        alerts(&self.flex, &self.usage, &self.cycle, self.today)
+    /// The version rule: a state read later (a fetch, a change's answer) may
+    /// replace the `shown` one only if its Flex Billing settings are not older,
+    /// so a slow answer never undoes a change made since.
+    pub fn may_replace(&self, shown: &BillingState) -> bool {
+        self.flex.version >= shown.flex.version
     }
 }
 
@@ -95,56 +98,62 @@ pub struct Viewer {
     pub can_manage: bool,
 }
 
-/// `PUT /api/workspaces/{ws}/flex/cap`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SetCapRequest {
-    /// The cap as typed or as a plain decimal string; read with [`crate::parse_cap`].
-    pub cap: String,
-    /// If given, the change applies only while the settings are at this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<u64>,
-}
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use chrono::NaiveDate;
 
-/// Optional body of enable, disable and remove-cap.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeRequest {
-    /// If given, the change applies only while the settings are at this version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<u64>,
-}
+    /// A monthly workspace with Flex Billing on at the default cap.
+    pub(crate) fn sample() -> BillingState {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        BillingState {
+            workspace: WorkspaceInfo {
+                slug: "acme".into(),
+                name: "Acme Robotics".into(),
+            },
+            plan: PlanInfo {
+                name: "Growth".into(),
+                interval: PlanInterval::Month,
+            },
+            cycle: BillingCycle {
+                start: day(11, 1),
+                end: day(12, 1),
+            },
+            flex: FlexSettings {
+                enabled: true,
+                cap: Some(Money::from_cents(10_000)),
+                default_cap: Money::from_cents(10_000),
+                version: 3,
+            },
+            usage: UsageSummary::default(),
+            viewer: Viewer {
+                email: "owner@acme.test".into(),
+                role: Role::Owner,
+                can_manage: true,
+            },
+            today: day(11, 24),
+        }
+    }
 
-/// `POST /api/workspaces/{ws}/usage` (metering).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsageRequest {
-    /// Credits consumed; more than zero, at most four decimal places.
-    pub credits: Credits,
-    /// Recording the same key twice records once.
-    pub idempotency_key: String,
-}
-
-/// The answer to a usage record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsageResponse {
-    /// How the credits were paid for.
-    pub draw: Draw,
-    /// True when this key had already been recorded (nothing new was drawn).
-    pub replayed: bool,
-    /// Usage after this record.
-    pub usage: UsageSummary,
-}
-
-/// Every error the API answers: `{"error": {"code", "message"}}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorDetail,
-}
-
-/// One API error.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `cap_below_minimum`.
-    pub code: String,
-    /// A sentence for people.
-    pub message: String,
+    #[test]
+    fn an_older_state_never_replaces_a_newer_one() {
+        let shown = sample();
+        let mut newer = shown.clone();
+        newer.flex.version += 1;
+        newer.flex.cap = None;
+        let mut older = shown.clone();
+        older.flex.version -= 1;
+        older.usage.flex_spend = Money::from_cents(5_000);
+        assert!(newer.may_replace(&shown));
+        assert!(
+            !older.may_replace(&shown),
+            "a slow answer must not undo a change"
+        );
+        let mut refreshed = shown.clone();
+        refreshed.usage.flex_spend = Money::from_cents(2_000);
+        assert!(
+            refreshed.may_replace(&shown),
+            "same version: fresher usage is taken"
+        );
+    }
 }

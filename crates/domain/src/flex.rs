@@ -1,0 +1,189 @@
+//! Turning Flex Billing on and off and setting its cap: one pure transition,
+//! used by the server for real and by the designers' preview for show.
+
+use crate::{FlexSettings, Money, PlanInterval};
+use std::fmt;
+
+/// A change to Flex Billing that a workspace owner or admin can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlexChange {
+    /// Turn Flex Billing on, with the plan's default cap.
+    Enable,
+    /// Turn Flex Billing off; the cap goes with it.
+    Disable,
+    /// Set the cap per billing cycle (already read with [`crate::parse_cap`]).
+    SetCap(Money),
+    /// Remove the cap: Flex Usage is unlimited.
+    RemoveCap,
+}
+
+/// Why a change cannot apply to the settings as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlexError {
+    /// A cap can only be set or removed while Flex Billing is on.
+    FlexDisabled,
+}
+
+impl FlexError {
+    /// A stable machine-readable code, used by the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            FlexError::FlexDisabled => "flex_disabled",
+        }
+    }
+}
+
+impl fmt::Display for FlexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FlexError::FlexDisabled => {
+                f.write_str("Enable Flex Billing before setting a flex cap.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FlexError {}
+
+impl FlexSettings {
+    /// The settings after `change` on a plan billed per `interval`.
+    ///
+    /// `Ok(None)` means nothing changes (enabling what is on, setting the cap
+    /// in force): no new version, nothing to record. Every real change bumps
+    /// the version by one.
+    ///
+    /// ```
+    /// use billing_domain::{FlexChange, FlexSettings, Money, PlanInterval};
+    /// let off = FlexSettings { enabled: false, cap: None,
+    ///     default_cap: Money::from_cents(10_000), version: 1 };
+    /// let on = off.apply(FlexChange::Enable, PlanInterval::Month).unwrap().unwrap();
+    /// assert_eq!((on.enabled, on.cap, on.version), (true, Some(Money::from_cents(10_000)), 2));
+    /// assert_eq!(on.apply(FlexChange::Enable, PlanInterval::Month), Ok(None));
+    /// ```
+    pub fn apply(
+        &self,
+        change: FlexChange,
+        interval: PlanInterval,
+    ) -> Result<Option<FlexSettings>, FlexError> {
+        let (enabled, cap) = match change {
+            FlexChange::Enable if self.enabled => return Ok(None),
+            FlexChange::Enable => (true, Some(interval.default_cap())),
+            FlexChange::Disable if !self.enabled => return Ok(None),
+            FlexChange::Disable => (false, None),
+            FlexChange::SetCap(_) | FlexChange::RemoveCap if !self.enabled => {
+                return Err(FlexError::FlexDisabled)
+            }
+            FlexChange::SetCap(cap) if self.cap == Some(cap) => return Ok(None),
+            FlexChange::SetCap(cap) => (true, Some(cap)),
+            FlexChange::RemoveCap if self.cap.is_none() => return Ok(None),
+            FlexChange::RemoveCap => (true, None),
+        };
+        Ok(Some(FlexSettings {
+            enabled,
+            cap,
+            default_cap: interval.default_cap(),
+            version: self.version + 1,
+        }))
+    }
+}
+
+impl FlexChange {
+    /// What the change did, in words for the audit trail, given the settings after it.
+    pub fn describe(self, after: &FlexSettings) -> String {
+        match (self, after.cap) {
+            (FlexChange::Enable, Some(cap)) => format!("enabled with default cap {}", cap.plain()),
+            (FlexChange::Enable, None) => "enabled".into(),
+            (FlexChange::Disable, _) => "disabled".into(),
+            (FlexChange::SetCap(cap), _) => format!("cap set to {}", cap.plain()),
+            (FlexChange::RemoveCap, _) => "cap removed".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MONTH: PlanInterval = PlanInterval::Month;
+
+    fn settings(enabled: bool, cap: Option<i64>) -> FlexSettings {
+        FlexSettings {
+            enabled,
+            cap: cap.map(Money::from_cents),
+            default_cap: MONTH.default_cap(),
+            version: 5,
+        }
+    }
+
+    fn after(s: &FlexSettings, c: FlexChange) -> (bool, Option<i64>, u64) {
+        let n = s.apply(c, MONTH).unwrap().expect("a change");
+        (n.enabled, n.cap.map(Money::cents), n.version)
+    }
+
+    #[test]
+    fn enable_sets_the_default_cap_for_the_interval() {
+        assert_eq!(
+            after(&settings(false, None), FlexChange::Enable),
+            (true, Some(10_000), 6)
+        );
+        let yearly = settings(false, None)
+            .apply(FlexChange::Enable, PlanInterval::Year)
+            .unwrap()
+            .unwrap();
+        assert_eq!(yearly.cap, Some(Money::from_cents(120_000)));
+        assert_eq!(yearly.default_cap, Money::from_cents(120_000));
+    }
+
+    #[test]
+    fn disable_clears_the_cap() {
+        assert_eq!(
+            after(&settings(true, Some(500)), FlexChange::Disable),
+            (false, None, 6)
+        );
+    }
+
+    #[test]
+    fn set_and_remove_the_cap_while_on() {
+        let set = FlexChange::SetCap(Money::from_cents(25_000));
+        assert_eq!(after(&settings(true, None), set), (true, Some(25_000), 6));
+        assert_eq!(
+            after(&settings(true, Some(100)), FlexChange::RemoveCap),
+            (true, None, 6)
+        );
+    }
+
+    #[test]
+    fn no_ops_change_nothing_and_keep_the_version() {
+        let on = settings(true, Some(10_000));
+        for (s, c) in [
+            (&on, FlexChange::Enable),
+            (&on, FlexChange::SetCap(Money::from_cents(10_000))),
+            (&settings(false, None), FlexChange::Disable),
+            (&settings(true, None), FlexChange::RemoveCap),
+        ] {
+            assert_eq!(s.apply(c, MONTH), Ok(None), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn the_cap_cannot_change_while_off() {
+        let off = settings(false, None);
+        for c in [
+            FlexChange::SetCap(Money::from_cents(500)),
+            FlexChange::RemoveCap,
+        ] {
+            assert_eq!(off.apply(c, MONTH), Err(FlexError::FlexDisabled));
+        }
+    }
+
+    #[test]
+    fn descriptions_name_the_new_value() {
+        let on = settings(true, Some(10_000));
+        assert_eq!(
+            FlexChange::Enable.describe(&on),
+            "enabled with default cap 100.00"
+        );
+        let set = FlexChange::SetCap(Money::from_cents(25_050));
+        assert_eq!(set.describe(&on), "cap set to 250.50");
+    }
+}

@@ -1,0 +1,161 @@
+//! What a usage record from the metering service must be before anything is drawn.
+
+use crate::{Credits, UsageRequest};
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// The most credits one usage record may carry: far above any real job slice,
+/// and low enough that no sum of records can overflow.
+pub const MAX_CREDITS_PER_RECORD: i64 = 1_000_000;
+
+/// The longest idempotency key, in characters.
+pub const MAX_KEY_LEN: usize = 200;
+
+/// A usage record that passed [`validate_usage`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidUsage {
+    /// More than zero, at most [`MAX_CREDITS_PER_RECORD`], at most four decimal places.
+    pub credits: Credits,
+    /// 1 to 200 visible ASCII characters.
+    pub idempotency_key: String,
+}
+
+/// Why a usage record was refused. Nothing is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsageError {
+    /// Zero, negative, over the limit, or finer than a ten-thousandth.
+    Credits,
+    /// Empty, too long, or not visible ASCII.
+    IdempotencyKey,
+}
+
+impl UsageError {
+    /// A stable machine-readable code, used by the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            UsageError::Credits => "invalid_credits",
+            UsageError::IdempotencyKey => "invalid_idempotency_key",
+        }
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsageError::Credits => write!(
+                f,
+                "credits must be more than zero and at most {MAX_CREDITS_PER_RECORD}, with at most {} decimal places.",
+                Credits::MAX_DECIMALS
+            ),
+            UsageError::IdempotencyKey => write!(
+                f,
+                "idempotency_key must be 1 to {MAX_KEY_LEN} visible ASCII characters (no spaces)."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Checks a usage record. Credits arrive parsed exactly (a decimal string that
+/// does not fit is refused when it is read, never rounded).
+///
+/// ```
+/// use billing_domain::{validate_usage, Credits, UsageError, UsageRequest};
+/// let req = |c: &str, k: &str| UsageRequest { credits: Credits::new(c.parse().unwrap()), idempotency_key: k.into() };
+/// assert_eq!(validate_usage(&req("2.5", "job-1")).unwrap().credits.to_string(), "2.5");
+/// assert_eq!(validate_usage(&req("0.00001", "job-1")), Err(UsageError::Credits));
+/// assert_eq!(validate_usage(&req("1", "job 1")), Err(UsageError::IdempotencyKey));
+/// ```
+pub fn validate_usage(req: &UsageRequest) -> Result<ValidUsage, UsageError> {
+    let c = req.credits.amount();
+    if c <= Decimal::ZERO
+        || c > Decimal::from(MAX_CREDITS_PER_RECORD)
+        || c.normalize().scale() > Credits::MAX_DECIMALS
+    {
+        return Err(UsageError::Credits);
+    }
+    let key = &req.idempotency_key;
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(UsageError::IdempotencyKey);
+    }
+    Ok(ValidUsage {
+        credits: req.credits,
+        idempotency_key: key.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn req(credits: &str, key: &str) -> UsageRequest {
+        serde_json::from_value(serde_json::json!({"credits": credits, "idempotency_key": key}))
+            .expect("a well-formed body")
+    }
+
+    #[test]
+    fn accepts_credits_in_range_with_up_to_four_places() {
+        for c in [
+            "0.0001",
+            "1",
+            "2.5",
+            "999999.9999",
+            "1000000",
+            "1000000.0000",
+        ] {
+            assert!(validate_usage(&req(c, "k")).is_ok(), "{c}");
+        }
+    }
+
+    #[test]
+    fn refuses_credits_out_of_range_or_too_fine() {
+        for c in [
+            "0",
+            "-1",
+            "-0",
+            "0.00001",
+            "1000000.0001",
+            "99999999999999999999999999",
+        ] {
+            assert_eq!(
+                validate_usage(&req(c, "k")),
+                Err(UsageError::Credits),
+                "{c}"
+            );
+        }
+    }
+
+    #[test]
+    fn digits_that_do_not_fit_are_refused_when_read_not_rounded() {
+        let nines = format!("0.{}", "9".repeat(29));
+        let body = serde_json::json!({"credits": nines, "idempotency_key": "k"});
+        assert!(serde_json::from_value::<UsageRequest>(body).is_err());
+    }
+
+    #[test]
+    fn keys_are_visible_ascii_up_to_200() {
+        assert!(validate_usage(&req("1", &"k".repeat(200))).is_ok());
+        for k in ["", " ", "job 1", "jöb", "tab\t", &"k".repeat(201)] {
+            assert_eq!(
+                validate_usage(&req("1", k)),
+                Err(UsageError::IdempotencyKey),
+                "{k:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_credits_text_is_refused_or_taken_exactly(s in "[-+0-9.eE_ ]{0,40}") {
+            let body = serde_json::json!({"credits": s.clone(), "idempotency_key": "k"});
+            if let Ok(r) = serde_json::from_value::<UsageRequest>(body) {
+                if let Ok(v) = validate_usage(&r) {
+                    let exact: Decimal = s.parse().unwrap();
+                    prop_assert_eq!(v.credits.amount(), exact.normalize());
+                }
+            }
+        }
+    }
+}

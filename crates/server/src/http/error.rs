@@ -1,0 +1,187 @@
+//! The one error answer of the API, `{"error": {"code", "message"}}` with its
+//! status. Every code the server itself names is named here, once; the
+//! domain's refusals bring their own codes and sentences.
+
+use crate::service::ServiceError;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use billing_domain::{CapError, ErrorBody, ErrorDetail, UsageError};
+
+/// An error answered as `{"error": {"code", "message"}}` with `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// For internal errors: what went wrong, for the log (never sent).
+    cause: Option<String>,
+}
+
+/// The cause of an internal error, carried on the response for the trace layer to log.
+#[derive(Debug, Clone)]
+pub struct InternalCause(pub String);
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Sign in to see Plan & Billing.",
+        )
+    }
+
+    pub fn invalid_metering_token() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_metering_token",
+            "A valid metering token is required.",
+        )
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.")
+    }
+
+    pub fn demo_only() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Demo sign-in is only available with --demo.",
+        )
+    }
+
+    pub fn method_not_allowed() -> ApiError {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This API route does not take that method.",
+        )
+    }
+
+    pub fn invalid_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        ApiError {
+            cause: Some(cause.to_string()),
+            ..ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Something went wrong on our side. Try again.",
+            )
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        match e {
+            ServiceError::Unauthorized => ApiError::unauthorized(),
+            ServiceError::Forbidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Only workspace owners and admins can change Flex Billing.",
+            ),
+            ServiceError::WorkspaceNotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "workspace_not_found",
+                "No such workspace, or you are not a member of it.",
+            ),
+            ServiceError::VersionConflict => ApiError::new(
+                StatusCode::CONFLICT,
+                "version_conflict",
+                "Flex Billing settings changed since they were loaded. Reload to see the latest.",
+            ),
+            ServiceError::IdempotencyConflict => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                "This idempotency key was already used for a different amount of credits.",
+            ),
+            ServiceError::UserNotFound(email) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "user_not_found",
+                format!("No demo user {email}."),
+            ),
+            ServiceError::Flex(e) => ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string()),
+            ServiceError::Draw(e) => {
+                ApiError::new(StatusCode::PAYMENT_REQUIRED, e.code(), e.to_string())
+            }
+            ServiceError::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<CapError> for ApiError {
+    fn from(e: CapError) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+    }
+}
+
+impl From<UsageError> for ApiError {
+    fn from(e: UsageError) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the request body as JSON, with Content-Type: application/json.",
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "The request body is too large.",
+                )
+            }
+            e => ApiError::invalid_request(format!(
+                "The request body is not valid: {}",
+                e.body_text()
+            )),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(e: PathRejection) -> ApiError {
+        ApiError::invalid_request(format!("The address is not valid: {}", e.body_text()))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> ApiError {
+        ApiError::invalid_request(format!("The query is not valid: {}", e.body_text()))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(InternalCause(cause));
+        }
+        response
+    }
+}

@@ -1,0 +1,158 @@
+//! The billing store: every read and write the server makes, behind one trait
+//! so that another database can take SQLite's place. Nothing outside this
+//! folder speaks SQL.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use billing_domain::{Credits, Draw, FlexSettings, Money, PlanInterval, Role, WorkspaceLink};
+use chrono::NaiveDate;
+use std::fmt;
+use std::future::Future;
+
+/// A failure of the database itself (not a refusal): answered as an internal error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "store: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// What every store call answers.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Their id in the store.
+    pub id: i64,
+    /// Their email.
+    pub email: String,
+}
+
+/// A workspace and its billing settings.
+#[derive(Debug, Clone)]
+pub struct WorkspaceRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub plan_name: String,
+    pub interval: PlanInterval,
+    /// First day of the first billing cycle.
+    pub anchor: NaiveDate,
+    pub included: Credits,
+    pub flex_rate: Money,
+    pub prepaid_rate: Money,
+    pub prepaid_balance: Credits,
+    pub flex: FlexSettings,
+}
+
+/// What has been drawn in one billing cycle.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CycleTotals {
+    pub included: Credits,
+    pub flex: Credits,
+    pub flex_cost: Money,
+}
+
+/// A usage record already stored under an idempotency key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredUsage {
+    pub credits: Credits,
+    pub draw: Draw,
+}
+
+/// One transaction. Every method reads or writes inside it; it commits when
+/// the closure given to [`Store::read`] or [`Store::write`] succeeds.
+pub trait Tx {
+    /// The workspace `slug` with `user_id`'s role in it, if they belong to it.
+    fn workspace_for_member(
+        &mut self,
+        slug: &str,
+        user_id: i64,
+    ) -> StoreResult<Option<(WorkspaceRow, Role)>>;
+    /// The workspace `slug` (for metering: no person involved).
+    fn workspace_by_slug(&mut self, slug: &str) -> StoreResult<Option<WorkspaceRow>>;
+    /// Stores new Flex Billing settings (their version included).
+    fn update_flex(&mut self, workspace_id: i64, flex: &FlexSettings) -> StoreResult<()>;
+    /// Writes one line of the audit trail.
+    fn audit(
+        &mut self,
+        workspace_id: i64,
+        user_id: Option<i64>,
+        action: &str,
+        detail: &str,
+    ) -> StoreResult<()>;
+
+    /// What was drawn in the cycle that started on `cycle_start`.
+    fn cycle_totals(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+    ) -> StoreResult<CycleTotals>;
+    /// The record stored under `key`, if any.
+    fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>>;
+    /// Stores a usage record and takes its prepaid credits off the balance.
+    fn insert_usage(
+        &mut self,
+        workspace_id: i64,
+        key: &str,
+        cycle_start: NaiveDate,
+        credits: Credits,
+        draw: &Draw,
+    ) -> StoreResult<()>;
+    /// Keeps a refusal at the flex cap (nothing is drawn for it).
+    fn insert_blocked(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        flex_version: u64,
+        credits: Credits,
+    ) -> StoreResult<()>;
+    /// Whether usage was refused at the cap in this cycle under these settings.
+    fn blocked_since(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        flex_version: u64,
+    ) -> StoreResult<bool>;
+
+    /// Every person's email, first created first.
+    fn users(&mut self) -> StoreResult<Vec<String>>;
+    /// The person with this email.
+    fn user_by_email(&mut self, email: &str) -> StoreResult<Option<User>>;
+    /// A person's workspaces, first joined first.
+    fn workspaces_of(&mut self, user_id: i64) -> StoreResult<Vec<WorkspaceLink>>;
+    /// Starts a session under `token` for `days`.
+    fn create_session(&mut self, token: &str, user_id: i64, days: i64) -> StoreResult<()>;
+    /// The person of a live session.
+    fn session_user(&mut self, token: &str) -> StoreResult<Option<User>>;
+    /// Ends a session.
+    fn delete_session(&mut self, token: &str) -> StoreResult<()>;
+}
+
+/// A database the service runs its transactions on.
+///
+/// The closures run off the async threads. `write` commits when its closure
+/// answers `Ok`, whatever the value inside (a refusal that must still be
+/// recorded is an `Ok` carrying the refusal); an `Err` rolls back.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Runs `f` in a read-only transaction.
+    fn read<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
+
+    /// Runs `f` in a write transaction, committed if it answers `Ok`.
+    fn write<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
+}
