@@ -36,10 +36,6 @@ impl Credits {
         self.0.is_zero()
     }
 
-    fn sub(self, other: Credits) -> Credits {
-        Credits::new(self.0 - other.0)
-    }
-
     /// What these credits cost at `rate` dollars per credit, to the cent.
     pub fn cost(self, rate: Money) -> Money {
         Money::new(self.0 * rate.amount())
@@ -50,6 +46,13 @@ impl std::ops::Add for Credits {
     type Output = Credits;
     fn add(self, other: Credits) -> Credits {
         Credits::new(self.0 + other.0)
+    }
+}
+
+impl std::ops::Sub for Credits {
+    type Output = Credits;
+    fn sub(self, other: Credits) -> Credits {
+        Credits::new(self.0 - other.0)
     }
 }
 
@@ -164,14 +167,14 @@ impl fmt::Display for DrawError {
 /// ```
 pub fn draw(b: &Balances, credits: Credits) -> Result<Draw, DrawError> {
     let included_left = if b.included_total > b.included_used {
-        b.included_total.sub(b.included_used)
+        b.included_total - b.included_used
     } else {
         Credits::ZERO
     };
     let included = credits.min(included_left);
-    let rest = credits.sub(included);
+    let rest = credits - included;
     let prepaid = rest.min(b.prepaid_balance.max(Credits::ZERO));
-    let flex = rest.sub(prepaid);
+    let flex = rest - prepaid;
     // The cost of this draw is what it adds to the cycle's rounded total, so
     // the costs of all draws add up to exactly the total's cost.
     let flex_after = b.flex_used + flex;

@@ -14,12 +14,18 @@ use std::fmt;
 /// assert_eq!(m.to_string(), "$1,200.00");
 /// assert_eq!(serde_json::to_string(&m).unwrap(), "\"1200.00\"");
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Money(Decimal);
 
+impl Default for Money {
+    fn default() -> Money {
+        Money::ZERO
+    }
+}
+
 impl Money {
-    /// Zero dollars.
-    pub const ZERO: Money = Money(Decimal::ZERO);
+    /// Zero dollars (`0.00`: like every amount, at two places).
+    pub const ZERO: Money = Money(Decimal::from_parts(0, 0, 0, false, 2));
 
     /// Rounds any decimal to the nearest cent (half away from zero, as invoices do).
     pub fn new(amount: Decimal) -> Money {
@@ -142,6 +148,8 @@ mod tests {
     #[test]
     fn displays_grouped_with_two_places() {
         assert_eq!(Money::from_cents(0).to_string(), "$0.00");
+        assert_eq!(serde_json::to_string(&Money::ZERO).unwrap(), "\"0.00\"");
+        assert_eq!(Money::default(), Money::ZERO);
         assert_eq!(Money::from_cents(5).to_string(), "$0.05");
         assert_eq!(Money::from_cents(100_000).to_string(), "$1,000.00");
         assert_eq!(Money::from_cents(123_456_789).to_string(), "$1,234,567.89");

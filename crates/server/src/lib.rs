@@ -9,6 +9,7 @@ mod http;
 pub mod service;
 pub mod store;
 
+use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
 use std::path::PathBuf;
@@ -93,6 +94,13 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // TCP_NODELAY: a small answer after another on a kept-alive connection
+    // must not wait for a delayed ACK (Nagle's algorithm).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(listener, app(store, config))
         .with_graceful_shutdown(shutdown)
         .await

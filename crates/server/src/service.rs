@@ -2,7 +2,7 @@
 //! who may do it, asks the domain what changes, and writes it with its audit
 //! line. Nothing here knows about HTTP.
 
-use crate::store::{Store, StoreError, Tx, User, WorkspaceRow};
+use crate::store::{CycleTotals, Store, StoreError, Tx, User, WorkspaceRow};
 use billing_domain::{
     draw, Balances, BillingCycle, BillingState, DrawError, FlexChange, FlexError, PlanInfo, Role,
     SessionInfo, UsageResponse, UsageSummary, ValidUsage, Viewer, WorkspaceInfo,
@@ -157,14 +157,15 @@ impl<S: Store> Service<S> {
                     usage.credits,
                     &drawn,
                 )?;
-                // Read back, so the answer is what the next read shows (prepaid included).
-                let ws = tx
-                    .workspace_by_slug(&slug)?
-                    .ok_or(ServiceError::WorkspaceNotFound)?;
+                // The answer is what the next read will show, worked out rather than read back.
+                let after = WorkspaceRow {
+                    prepaid_balance: ws.prepaid_balance - drawn.prepaid,
+                    ..ws
+                };
                 Ok(Ok(UsageResponse {
                     draw: drawn,
                     replayed: false,
-                    usage: usage_of(tx, &ws, cycle)?,
+                    usage: summary(&after, totals.with(&drawn)),
                 }))
             })
             .await?;
@@ -278,8 +279,12 @@ fn state_of(
 }
 
 fn usage_of(tx: &mut dyn Tx, ws: &WorkspaceRow, cycle: BillingCycle) -> Result<UsageSummary> {
-    let totals = tx.cycle_totals(ws.id, cycle.start)?;
-    Ok(UsageSummary {
+    Ok(summary(ws, tx.cycle_totals(ws.id, cycle.start)?))
+}
+
+/// Usage as the page shows it, from the workspace and its cycle's running totals.
+fn summary(ws: &WorkspaceRow, totals: CycleTotals) -> UsageSummary {
+    UsageSummary {
         included_used: totals.included,
         included_total: ws.included,
         prepaid_balance: ws.prepaid_balance,
@@ -287,6 +292,7 @@ fn usage_of(tx: &mut dyn Tx, ws: &WorkspaceRow, cycle: BillingCycle) -> Result<U
         flex_spend: totals.flex_cost,
         flex_rate: ws.flex_rate,
         prepaid_rate: ws.prepaid_rate,
-        blocked: tx.blocked_since(ws.id, cycle.start, ws.flex.version)?,
-    })
+        // Refused at the cap under the settings in force: raising the cap (a new version) clears it.
+        blocked: totals.blocked_version == Some(ws.flex.version),
+    }
 }

@@ -599,3 +599,81 @@ async fn without_demo_there_is_no_demo_sign_in_or_token() {
     let (status, _) = s.meter("acme", "1", "b").await;
     assert_eq!(status, StatusCode::OK, "the configured token is");
 }
+
+#[tokio::test]
+async fn concurrent_metering_at_the_cap_takes_exactly_the_room_left() {
+    let s = std::sync::Arc::new(start().await);
+    // Globex: 360 included credits, then flex at $4.00 within the $1,200.00 cap (300 credits).
+    let (status, _) = s.meter("globex", "360", "included").await;
+    assert_eq!(status, StatusCode::OK);
+    let clients: Vec<_> = (0..64)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move { s.meter("globex", "7", &format!("job-{i}")).await })
+        })
+        .collect();
+    let (mut accepted, mut refused) = (0, 0);
+    for c in clients {
+        let (status, body) = c.await.unwrap();
+        match status {
+            StatusCode::OK => accepted += 1,
+            StatusCode::PAYMENT_REQUIRED => {
+                assert_eq!(body["error"]["code"], "flex_cap_reached");
+                refused += 1
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    // 300 / 7 = 42 whole jobs fit ($1,176.00); the 43rd would pass the cap.
+    assert_eq!((accepted, refused), (42, 22));
+    let c = s.signed_in(OWNER).await;
+    let (_, b) = send(c.get(s.url("/api/workspaces/globex/billing"))).await;
+    assert_eq!(b["usage"]["flex_spend"], "1176.00");
+    assert_eq!(b["usage"]["flex_credits"], "294");
+    let recorded_cents: i64 =
+        s.db.with(|c| {
+            c.query_row(
+                "SELECT SUM(flex_cost_cents) FROM usage_events WHERE idempotency_key LIKE 'job-%'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        recorded_cents, 117_600,
+        "the records add up to the running total"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_retries_of_one_key_record_once() {
+    let s = std::sync::Arc::new(start().await);
+    let retries: Vec<_> = (0..32)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.meter("globex", "1.5", "retried-job").await })
+        })
+        .collect();
+    let mut fresh = 0;
+    for r in retries {
+        let (status, body) = r.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["replayed"] == false {
+            fresh += 1;
+        }
+    }
+    assert_eq!(fresh, 1, "one answer records, the rest replay");
+    let rows: i64 =
+        s.db.with(|c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM usage_events WHERE idempotency_key = 'retried-job'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(rows, 1);
+    let c = s.signed_in(OWNER).await;
+    let (_, b) = send(c.get(s.url("/api/workspaces/globex/billing"))).await;
+    assert_eq!(b["usage"]["included_used"], "1.5");
+}

@@ -52,12 +52,28 @@ pub struct WorkspaceRow {
     pub flex: FlexSettings,
 }
 
-/// What has been drawn in one billing cycle.
+/// The running totals of one billing cycle: what has been drawn, and the
+/// latest settings version under which usage was refused at the cap.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CycleTotals {
     pub included: Credits,
+    pub prepaid: Credits,
     pub flex: Credits,
     pub flex_cost: Money,
+    pub blocked_version: Option<u64>,
+}
+
+impl CycleTotals {
+    /// The totals after `draw`.
+    pub fn with(self, draw: &Draw) -> CycleTotals {
+        CycleTotals {
+            included: self.included + draw.included,
+            prepaid: self.prepaid + draw.prepaid,
+            flex: self.flex + draw.flex,
+            flex_cost: self.flex_cost + draw.flex_cost,
+            ..self
+        }
+    }
 }
 
 /// A usage record already stored under an idempotency key.
@@ -89,7 +105,7 @@ pub trait Tx {
         detail: &str,
     ) -> StoreResult<()>;
 
-    /// What was drawn in the cycle that started on `cycle_start`.
+    /// The running totals of the cycle that started on `cycle_start` (one row, never a scan).
     fn cycle_totals(
         &mut self,
         workspace_id: i64,
@@ -97,7 +113,8 @@ pub trait Tx {
     ) -> StoreResult<CycleTotals>;
     /// The record stored under `key`, if any.
     fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>>;
-    /// Stores a usage record and takes its prepaid credits off the balance.
+    /// Stores a usage record, adds it to the cycle's running totals and takes
+    /// its prepaid credits off the balance.
     fn insert_usage(
         &mut self,
         workspace_id: i64,
@@ -106,7 +123,8 @@ pub trait Tx {
         credits: Credits,
         draw: &Draw,
     ) -> StoreResult<()>;
-    /// Keeps a refusal at the flex cap (nothing is drawn for it).
+    /// Keeps a refusal at the flex cap (nothing is drawn for it) and marks the
+    /// cycle blocked under `flex_version`.
     fn insert_blocked(
         &mut self,
         workspace_id: i64,
@@ -114,14 +132,6 @@ pub trait Tx {
         flex_version: u64,
         credits: Credits,
     ) -> StoreResult<()>;
-    /// Whether usage was refused at the cap in this cycle under these settings.
-    fn blocked_since(
-        &mut self,
-        workspace_id: i64,
-        cycle_start: NaiveDate,
-        flex_version: u64,
-    ) -> StoreResult<bool>;
-
     /// Every person's email, first created first.
     fn users(&mut self) -> StoreResult<Vec<String>>;
     /// The person with this email.

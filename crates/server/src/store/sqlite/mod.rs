@@ -1,17 +1,24 @@
-//! The SQLite store: one database file, WAL, migrations applied at start.
+//! The SQLite store: one database file in WAL mode, migrations applied at start.
+//!
+//! Writes go to one writer thread that commits them in groups (see
+//! [`writer`]); reads use a small pool of read connections, which WAL lets
+//! run beside the writer, so polling pages never queue behind metering.
 
 mod tx;
+mod writer;
 
 use super::{Store, StoreError, Tx};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/001_init.sql")),
         M::up(include_str!("migrations/002_blocked_usage.sql")),
+        M::up(include_str!("migrations/003_running_totals.sql")),
     ])
 }
 
@@ -21,67 +28,67 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// The embedded store. SQLite serialises writers anyway; one connection
-/// behind a mutex keeps every transaction simple.
+/// Read connections: enough for both cores and a little waiting on I/O.
+const READERS: usize = 4;
+
+/// The embedded store.
 #[derive(Clone)]
-pub struct SqliteStore(Arc<Mutex<Connection>>);
+pub struct SqliteStore(Arc<Inner>);
+
+struct Inner {
+    path: PathBuf,
+    writer: writer::Writer,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
 
 type OpenResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
+/// Opens a connection with the settings every connection of the store has.
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// The writer's connection: WAL, `synchronous=FULL`, schema up to date.
+fn writer_connection(path: &Path) -> OpenResult<Connection> {
+    let mut conn = connect(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    migrations().to_latest(&mut conn)?;
+    Ok(conn)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database file and brings its schema up to date.
+    ///
+    /// `synchronous=FULL`: a write is answered only after it is on disk, so an
+    /// acknowledged usage record or settings change survives a power cut.
     pub fn open(path: &Path) -> OpenResult<SqliteStore> {
-        let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        SqliteStore::prepare(&mut conn)?;
-        Ok(SqliteStore(Arc::new(Mutex::new(conn))))
+        let conn = writer_connection(path)?;
+        let readers = (0..READERS)
+            .map(|_| connect(path).map(Mutex::new))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(SqliteStore(Arc::new(Inner {
+            path: path.to_path_buf(),
+            writer: writer::Writer::start(conn)?,
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })))
     }
 
-    /// An in-memory database, for unit tests.
-    pub fn open_in_memory() -> OpenResult<SqliteStore> {
-        let mut conn = Connection::open_in_memory()?;
-        SqliteStore::prepare(&mut conn)?;
-        Ok(SqliteStore(Arc::new(Mutex::new(conn))))
-    }
-
-    fn prepare(conn: &mut Connection) -> OpenResult<()> {
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrations().to_latest(conn)?;
-        Ok(())
-    }
-
-    /// Runs `f` with the connection on the current thread (set-up and tests).
+    /// Runs `f` on a connection of its own, on the current thread (set-up and tests).
     pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
-        f(&mut self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()))
+        let mut conn = connect(&self.0.path).expect("open the database file");
+        f(&mut conn)
     }
 
     /// Seeds the demo workspaces and people into an empty database. Answers whether it did.
     pub fn seed_demo_if_empty(&self) -> Result<bool, StoreError> {
         self.with(tx::seed_demo_if_empty)
-    }
-
-    async fn run<T, E, F>(&self, behavior: TransactionBehavior, f: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
-    {
-        let conn = self.0.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let tx = Transaction::new(&mut conn, behavior).map_err(StoreError::from)?;
-            let mut tx = tx::SqliteTx(tx);
-            let out = f(&mut tx)?;
-            tx.0.commit().map_err(StoreError::from)?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| StoreError(format!("store task failed: {e}")))?
     }
 }
 
@@ -92,7 +99,28 @@ impl Store for SqliteStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
     {
-        self.run(TransactionBehavior::Deferred, f)
+        let inner = self.0.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                // The next reader in turn, or any that is free; else wait for the one in turn.
+                let n = inner.readers.len();
+                let start = inner.next_reader.fetch_add(1, Ordering::Relaxed);
+                let conn = (0..n)
+                    .find_map(|i| inner.readers[(start + i) % n].try_lock().ok())
+                    .unwrap_or_else(|| {
+                        inner.readers[start % n]
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    });
+                conn.execute_batch("BEGIN").map_err(StoreError::from)?;
+                let out = f(&mut tx::SqliteTx(&conn));
+                // A read-only transaction: ending it releases the snapshot.
+                conn.execute_batch("COMMIT").map_err(StoreError::from)?;
+                out
+            })
+            .await
+            .map_err(|e| StoreError(format!("read task failed: {e}")))?
+        }
     }
 
     fn write<T, E, F>(&self, f: F) -> impl std::future::Future<Output = Result<T, E>> + Send
@@ -101,7 +129,7 @@ impl Store for SqliteStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
     {
-        self.run(TransactionBehavior::Immediate, f)
+        self.0.writer.submit(f)
     }
 }
 
@@ -116,12 +144,27 @@ mod tests {
 
     #[test]
     fn the_demo_is_seeded_once() {
-        let db = SqliteStore::open_in_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let db = SqliteStore::open(&dir.path().join("b.sqlite3")).unwrap();
         assert!(db.seed_demo_if_empty().unwrap());
         assert!(!db.seed_demo_if_empty().unwrap());
         let members: i64 = db
             .with(|c| c.query_row("SELECT COUNT(*) FROM memberships", [], |r| r.get(0)))
             .unwrap();
         assert_eq!(members, 6);
+    }
+
+    #[test]
+    fn writes_are_durable_to_a_power_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = writer_connection(&dir.path().join("b.sqlite3")).unwrap();
+        let sync: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL");
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
     }
 }

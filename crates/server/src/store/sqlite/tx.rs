@@ -6,11 +6,11 @@ use crate::demo::DEMO_USERS;
 use crate::store::{CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User, WorkspaceRow};
 use billing_domain::{Credits, Draw, FlexSettings, Money, PlanInterval, Role, WorkspaceLink};
 use chrono::NaiveDate;
-use rusqlite::{named_params, params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
 
-/// One SQLite transaction.
-pub(super) struct SqliteTx<'c>(pub(super) Transaction<'c>);
+/// A connection inside an open transaction (begun and ended by the caller).
+pub(super) struct SqliteTx<'c>(pub(super) &'c Connection);
 
 /// Credits are stored in ten-thousandths of a credit.
 const E4: i64 = 10_000;
@@ -40,9 +40,13 @@ fn conversion(what: &str) -> rusqlite::Error {
 }
 
 /// The columns every workspace read takes, for [`workspace_from_row`].
-const WORKSPACE_COLUMNS: &str = "w.id, w.slug, w.name, w.plan_name, w.plan_interval, w.plan_anchor,
-    w.included_e4, w.flex_rate_cents, w.prepaid_rate_cents, w.prepaid_e4, w.flex_enabled,
-    w.flex_cap_cents, w.flex_version";
+macro_rules! workspace_columns {
+    () => {
+        "w.id, w.slug, w.name, w.plan_name, w.plan_interval, w.plan_anchor, w.included_e4,
+         w.flex_rate_cents, w.prepaid_rate_cents, w.prepaid_e4, w.flex_enabled, w.flex_cap_cents,
+         w.flex_version"
+    };
+}
 
 fn workspace_from_row(r: &Row<'_>) -> rusqlite::Result<WorkspaceRow> {
     let interval: String = r.get("plan_interval")?;
@@ -82,19 +86,17 @@ impl Tx for SqliteTx<'_> {
     ) -> StoreResult<Option<(WorkspaceRow, Role)>> {
         let found = self
             .0
-            .query_row(
-                &format!(
-                    "SELECT {WORKSPACE_COLUMNS}, m.role FROM workspaces w
-                       JOIN memberships m ON m.workspace_id = w.id
-                      WHERE w.slug = ?1 AND m.user_id = ?2"
-                ),
-                params![slug, user_id],
-                |r| {
-                    let role: String = r.get("role")?;
-                    let role = Role::parse(&role).ok_or_else(|| conversion("role"))?;
-                    Ok((workspace_from_row(r)?, role))
-                },
-            )
+            .prepare_cached(concat!(
+                "SELECT ",
+                workspace_columns!(),
+                ", m.role FROM workspaces w JOIN memberships m ON m.workspace_id = w.id
+                  WHERE w.slug = ?1 AND m.user_id = ?2"
+            ))?
+            .query_row(params![slug, user_id], |r| {
+                let role: String = r.get("role")?;
+                let role = Role::parse(&role).ok_or_else(|| conversion("role"))?;
+                Ok((workspace_from_row(r)?, role))
+            })
             .optional()?;
         Ok(found)
     }
@@ -102,11 +104,12 @@ impl Tx for SqliteTx<'_> {
     fn workspace_by_slug(&mut self, slug: &str) -> StoreResult<Option<WorkspaceRow>> {
         let found = self
             .0
-            .query_row(
-                &format!("SELECT {WORKSPACE_COLUMNS} FROM workspaces w WHERE w.slug = ?1"),
-                params![slug],
-                workspace_from_row,
-            )
+            .prepare_cached(concat!(
+                "SELECT ",
+                workspace_columns!(),
+                " FROM workspaces w WHERE w.slug = ?1"
+            ))?
+            .query_row(params![slug], workspace_from_row)
             .optional()?;
         Ok(found)
     }
@@ -144,41 +147,46 @@ impl Tx for SqliteTx<'_> {
         workspace_id: i64,
         cycle_start: NaiveDate,
     ) -> StoreResult<CycleTotals> {
-        let totals = self.0.query_row(
-            "SELECT COALESCE(SUM(included_e4), 0) AS included, COALESCE(SUM(flex_e4), 0) AS flex,
-                    COALESCE(SUM(flex_cost_cents), 0) AS flex_cost
-               FROM usage_events WHERE workspace_id = ?1 AND cycle_start = ?2",
-            params![workspace_id, cycle_start.to_string()],
-            |r| {
+        let totals = self
+            .0
+            .prepare_cached(
+                "SELECT included_e4, prepaid_e4, flex_e4, flex_cost_cents, blocked_version
+                   FROM cycle_totals WHERE workspace_id = ?1 AND cycle_start = ?2",
+            )?
+            .query_row(params![workspace_id, cycle_start.to_string()], |r| {
                 Ok(CycleTotals {
-                    included: credits(r.get("included")?),
-                    flex: credits(r.get("flex")?),
-                    flex_cost: Money::from_cents(r.get("flex_cost")?),
+                    included: credits(r.get("included_e4")?),
+                    prepaid: credits(r.get("prepaid_e4")?),
+                    flex: credits(r.get("flex_e4")?),
+                    flex_cost: Money::from_cents(r.get("flex_cost_cents")?),
+                    blocked_version: r
+                        .get::<_, Option<i64>>("blocked_version")?
+                        .map(|v| v as u64),
                 })
-            },
-        )?;
+            })
+            .optional()?
+            .unwrap_or_default();
         Ok(totals)
     }
 
     fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>> {
         let found = self
             .0
-            .query_row(
+            .prepare_cached(
                 "SELECT credits_e4, included_e4, prepaid_e4, flex_e4, flex_cost_cents
                    FROM usage_events WHERE workspace_id = ?1 AND idempotency_key = ?2",
-                params![workspace_id, key],
-                |r| {
-                    Ok(StoredUsage {
-                        credits: credits(r.get("credits_e4")?),
-                        draw: Draw {
-                            included: credits(r.get("included_e4")?),
-                            prepaid: credits(r.get("prepaid_e4")?),
-                            flex: credits(r.get("flex_e4")?),
-                            flex_cost: Money::from_cents(r.get("flex_cost_cents")?),
-                        },
-                    })
-                },
-            )
+            )?
+            .query_row(params![workspace_id, key], |r| {
+                Ok(StoredUsage {
+                    credits: credits(r.get("credits_e4")?),
+                    draw: Draw {
+                        included: credits(r.get("included_e4")?),
+                        prepaid: credits(r.get("prepaid_e4")?),
+                        flex: credits(r.get("flex_e4")?),
+                        flex_cost: Money::from_cents(r.get("flex_cost_cents")?),
+                    },
+                })
+            })
             .optional()?;
         Ok(found)
     }
@@ -191,26 +199,41 @@ impl Tx for SqliteTx<'_> {
         amount: Credits,
         draw: &Draw,
     ) -> StoreResult<()> {
-        self.0.execute(
-            "INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
-                                       prepaid_e4, flex_e4, flex_cost_cents, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+        let cycle = cycle_start.to_string();
+        let (included, prepaid, flex) = (e4(draw.included)?, e4(draw.prepaid)?, e4(draw.flex)?);
+        self.0
+            .prepare_cached(
+                "INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
+                                           prepaid_e4, flex_e4, flex_cost_cents, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
                 workspace_id,
                 key,
-                cycle_start.to_string(),
+                cycle,
                 e4(amount)?,
-                e4(draw.included)?,
-                e4(draw.prepaid)?,
-                e4(draw.flex)?,
+                included,
+                prepaid,
+                flex,
                 draw.flex_cost.cents(),
                 now_text()
-            ],
-        )?;
-        self.0.execute(
-            "UPDATE workspaces SET prepaid_e4 = prepaid_e4 - ?2 WHERE id = ?1",
-            params![workspace_id, e4(draw.prepaid)?],
-        )?;
+            ])?;
+        self.0
+            .prepare_cached(
+                "INSERT INTO cycle_totals (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET
+                    included_e4 = included_e4 + excluded.included_e4,
+                    prepaid_e4 = prepaid_e4 + excluded.prepaid_e4,
+                    flex_e4 = flex_e4 + excluded.flex_e4,
+                    flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
+            )?
+            .execute(params![workspace_id, cycle, included, prepaid, flex, draw.flex_cost.cents()])?;
+        if prepaid != 0 {
+            self.0
+                .prepare_cached("UPDATE workspaces SET prepaid_e4 = prepaid_e4 - ?2 WHERE id = ?1")?
+                .execute(params![workspace_id, prepaid])?;
+        }
         Ok(())
     }
 
@@ -232,22 +255,12 @@ impl Tx for SqliteTx<'_> {
                 now_text()
             ],
         )?;
-        Ok(())
-    }
-
-    fn blocked_since(
-        &mut self,
-        workspace_id: i64,
-        cycle_start: NaiveDate,
-        flex_version: u64,
-    ) -> StoreResult<bool> {
-        let blocked = self.0.query_row(
-            "SELECT EXISTS (SELECT 1 FROM blocked_usage
-                             WHERE workspace_id = ?1 AND cycle_start = ?2 AND flex_version = ?3)",
+        self.0.execute(
+            "INSERT INTO cycle_totals (workspace_id, cycle_start, blocked_version) VALUES (?1, ?2, ?3)
+             ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET blocked_version = excluded.blocked_version",
             params![workspace_id, cycle_start.to_string(), flex_version as i64],
-            |r| r.get(0),
         )?;
-        Ok(blocked)
+        Ok(())
     }
 
     fn users(&mut self) -> StoreResult<Vec<String>> {
@@ -306,17 +319,16 @@ impl Tx for SqliteTx<'_> {
     fn session_user(&mut self, token: &str) -> StoreResult<Option<User>> {
         let found = self
             .0
-            .query_row(
+            .prepare_cached(
                 "SELECT u.id, u.email FROM sessions s JOIN users u ON u.id = s.user_id
                   WHERE s.token = ?1 AND s.expires_at > ?2",
-                params![token, now_text()],
-                |r| {
-                    Ok(User {
-                        id: r.get("id")?,
-                        email: r.get("email")?,
-                    })
-                },
-            )
+            )?
+            .query_row(params![token, now_text()], |r| {
+                Ok(User {
+                    id: r.get("id")?,
+                    email: r.get("email")?,
+                })
+            })
             .optional()?;
         Ok(found)
     }
