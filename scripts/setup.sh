@@ -2,6 +2,7 @@
 # Installs what building, running and testing the project needs, skipping what is already there.
 #   scripts/setup.sh          build + run: wasm target, trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests
+#   scripts/setup.sh --bench  also Chromium, wrk, brotli and playwright-core for scripts/bench.sh
 # Safe to run again: every step checks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 TRUNK_VERSION_REQ='^0.21'      # 0.22 needs a newer rustc than these machines have
 BINARYEN_VERSION=132           # Debian's wasm-opt (108) is too old for current Rust output
 AXE_VERSION=4.11.0
+PLAYWRIGHT_VERSION=1.64.1      # playwright-core only: it drives Debian's Chromium, downloads no browser
 TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -42,7 +44,7 @@ fi
 mkdir -p "$HOME/.cargo/bin"
 ln -sf "$WASM_OPT" "$HOME/.cargo/bin/wasm-opt"
 
-if [ "${1:-}" = "--test" ]; then
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     say "installing Chromium and ChromeDriver (Debian packages)"
     as_root apt-get update -qq
@@ -53,6 +55,18 @@ if [ "${1:-}" = "--test" ]; then
     say "installing axe-core@$AXE_VERSION (npm)"
     mkdir -p "$TOOLS_DIR"
     npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "axe-core@$AXE_VERSION" >/dev/null
+  fi
+fi
+if [ "${1:-}" = "--bench" ]; then
+  if ! command -v wrk >/dev/null || ! command -v brotli >/dev/null; then
+    say "installing wrk and brotli (Debian packages)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk brotli >/dev/null
+  fi
+  if ! grep -qs "\"version\": \"$PLAYWRIGHT_VERSION\"" "$TOOLS_DIR/node_modules/playwright-core/package.json"; then
+    say "installing playwright-core@$PLAYWRIGHT_VERSION (npm)"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null
   fi
 fi
 say "tools ready"

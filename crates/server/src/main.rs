@@ -20,6 +20,10 @@ struct Args {
     /// Seed demo data into an empty database and enable demo sign-in.
     #[arg(long)]
     demo: bool,
+    /// The most writes one SQLite commit carries (group commit). 1 commits
+    /// every request on its own, for comparison in the benchmark.
+    #[arg(long, default_value_t = billing_server::store::DEFAULT_MAX_BATCH)]
+    write_batch: usize,
     /// Bearer token the metering endpoint accepts.
     #[arg(long, env = "BILLING_METERING_TOKEN", hide_env_values = true)]
     metering_token: Option<String>,
@@ -33,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         )
         .init();
     let args = Args::parse();
-    let store = SqliteStore::open(&args.db)?;
+    let store = SqliteStore::open_with_batch(&args.db, args.write_batch)?;
     if args.demo && store.seed_demo_if_empty()? {
         tracing::info!("seeded demo data into {}", args.db.display());
     }

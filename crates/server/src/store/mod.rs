@@ -4,7 +4,7 @@
 
 mod sqlite;
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, DEFAULT_MAX_BATCH};
 
 use billing_domain::{Credits, Draw, FlexSettings, Money, PlanInterval, Role, WorkspaceLink};
 use chrono::NaiveDate;

@@ -7,6 +7,8 @@
 mod tx;
 mod writer;
 
+pub use writer::DEFAULT_MAX_BATCH;
+
 use super::{Store, StoreError, Tx};
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
@@ -68,13 +70,20 @@ impl SqliteStore {
     /// `synchronous=FULL`: a write is answered only after it is on disk, so an
     /// acknowledged usage record or settings change survives a power cut.
     pub fn open(path: &Path) -> OpenResult<SqliteStore> {
+        SqliteStore::open_with_batch(path, writer::DEFAULT_MAX_BATCH)
+    }
+
+    /// [`SqliteStore::open`], committing at most `max_batch` writes at a time
+    /// (1: one transaction and one fsync per request, the baseline the
+    /// benchmark compares group commit with).
+    pub fn open_with_batch(path: &Path, max_batch: usize) -> OpenResult<SqliteStore> {
         let conn = writer_connection(path)?;
         let readers = (0..READERS)
             .map(|_| connect(path).map(Mutex::new))
             .collect::<rusqlite::Result<_>>()?;
         Ok(SqliteStore(Arc::new(Inner {
             path: path.to_path_buf(),
-            writer: writer::Writer::start(conn)?,
+            writer: writer::Writer::start(conn, max_batch)?,
             readers,
             next_reader: AtomicUsize::new(0),
         })))

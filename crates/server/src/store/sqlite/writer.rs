@@ -11,9 +11,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
-/// The most requests one commit carries: enough to pay for an fsync many
-/// times over, few enough that the first in a batch does not wait long.
-const MAX_BATCH: usize = 512;
+/// The most requests one commit carries by default: enough to pay for an
+/// fsync many times over, few enough that the first in a batch does not wait long.
+pub const DEFAULT_MAX_BATCH: usize = 512;
 
 /// One queued write, its types erased.
 trait Job: Send {
@@ -60,11 +60,13 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection) -> std::io::Result<Writer> {
+    /// Starts the writer thread; each commit carries at most `max_batch` requests.
+    pub(super) fn start(conn: Connection, max_batch: usize) -> std::io::Result<Writer> {
         let (queue, inbox) = mpsc::channel();
+        let max_batch = max_batch.max(1);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, inbox))?;
+            .spawn(move || run(conn, inbox, max_batch))?;
         Ok(Writer { queue })
     }
 
@@ -90,10 +92,10 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, inbox: mpsc::Receiver<Box<dyn Job>>) {
+fn run(conn: Connection, inbox: mpsc::Receiver<Box<dyn Job>>, max_batch: usize) {
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < max_batch {
             match inbox.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,

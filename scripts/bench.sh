@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The benchmark: builds release, measures page weight, time to a usable card,
+# interactions, API reads, metering (group commit against one transaction per
+# request), flat cost at 0 / 100,000 / 1,000,000 records and peak memory, in one
+# run on loopback. Prints one table and writes docs/performance.md.
+# Not part of the test command. Takes about 8 minutes once built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --bench
+export PATH="$HOME/.cargo/bin:$PATH"
+export BILLING_TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
+trunk build --release
+cargo build --release -p billing-server
+exec python3 scripts/bench/run.py "${CARGO_TARGET_DIR:-target}/release/billing-server" dist docs/performance.md

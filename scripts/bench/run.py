@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""The measuring half of scripts/bench.sh: starts the release server on loopback,
+drives it with wrk and headless Chromium, prints one table and writes
+docs/performance.md. Standard library only.
+
+    run.py <server binary> <dist dir> <docs/performance.md>
+"""
+import datetime, gzip, json, os, platform, re, sqlite3, subprocess, sys, tempfile, time, urllib.request
+from pathlib import Path
+
+SERVER, DIST, OUT = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+HERE = Path(__file__).resolve().parent
+DURATION = os.environ.get("BENCH_SECONDS", "8")
+TOKEN = "demo-metering-token"
+OWNER = "owner@acme.test"
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+class Server:
+    """A release server with demo data on a free loopback port and a fresh database."""
+
+    def __init__(self, db, *extra):
+        self.db = db
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [SERVER, "--demo", "--db", str(db), "--static-dir", str(DIST), "--addr", f"127.0.0.1:{self.port}", *extra],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.base + "/api/dev/login", timeout=1)
+                return
+            except Exception:
+                time.sleep(0.05)
+        raise SystemExit("the server did not start")
+
+    def peak_rss_kib(self):
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def session_cookie(base):
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *a, **k):
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(f"{base}/api/dev/login?email=owner%40acme.test&next=/")
+    except urllib.error.HTTPError as e:
+        cookie = e.headers["Set-Cookie"]
+    return cookie.split(";")[0]
+
+
+def cycle_start():
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    return today.replace(day=1).isoformat()
+
+
+def seed_bench_workspaces(db):
+    """Eight uncapped workspaces, one capped at $2,000.00, one to fill for the flat-cost figures."""
+    con = sqlite3.connect(db, timeout=30)
+    rows = [(f"bench-{i}", None) for i in range(8)] + [("bench-capped", 200_000), ("bench-flat", None)]
+    for slug, cap in rows:
+        con.execute("""INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
+                       flex_rate_cents, prepaid_rate_cents, prepaid_e4, flex_enabled, flex_cap_cents)
+                       VALUES (?, ?, 'Growth', 'month', '2025-01-01', 0, 400, 300, 0, 1, ?)""", (slug, slug, cap))
+        con.execute("""INSERT INTO memberships (workspace_id, user_id, role)
+                       SELECT w.id, u.id, 'owner' FROM workspaces w, users u WHERE w.slug = ? AND u.email = ?""",
+                    (slug, OWNER))
+    con.commit()
+    con.close()
+
+
+def fill(db, slug, upto):
+    """Brings `slug`'s current cycle to `upto` usage records, written directly (flex, $1.00 each)."""
+    con = sqlite3.connect(db, timeout=30)
+    (ws,) = con.execute("SELECT id FROM workspaces WHERE slug = ?", (slug,)).fetchone()
+    (have,) = con.execute("SELECT COUNT(*) FROM usage_events WHERE workspace_id = ?", (ws,)).fetchone()
+    add = upto - have
+    start = cycle_start()
+    con.execute("""WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                   INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
+                                             prepaid_e4, flex_e4, flex_cost_cents, recorded_at)
+                   SELECT ?, 'seed-' || i, ?, 2500, 0, 0, 2500, 100, '2026-01-01T00:00:00Z' FROM n""",
+                (have + 1, upto, ws, start))
+    con.execute("""INSERT INTO cycle_totals (workspace_id, cycle_start, flex_e4, flex_cost_cents) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET
+                     flex_e4 = flex_e4 + excluded.flex_e4, flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents""",
+                (ws, start, 2500 * add, 100 * add))
+    con.commit()
+    con.close()
+
+
+def wrk(url, conns, script=None, headers=(), run="run", duration=DURATION):
+    threads = min(conns, 2)
+    cmd = ["wrk", "--latency", f"-t{threads}", f"-c{conns}", f"-d{duration}s"]
+    for h in headers:
+        cmd += ["-H", h]
+    if script:
+        cmd += ["-s", str(HERE / script)]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, "BENCH_RUN": run},
+                         check=True).stdout
+    def ms(label):
+        m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        v = float(m.group(1))
+        return {"us": v / 1000, "ms": v, "s": v * 1000}[m.group(2)]
+    statuses = re.search(r"^STATUSES (\{.*\})$", out, re.M)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50%"), "p99": ms("99%"),
+        "statuses": json.loads(statuses.group(1)) if statuses else None,
+    }
+
+
+def metering(base, label):
+    results = {}
+    for conns in (1, 16, 64, 256):
+        log(f"metering, {label}, {conns} connections")
+        results[conns] = wrk(f"{base}/api/workspaces/bench-0/usage", conns, "usage.lua", run=f"{label}-{conns}")
+    return results
+
+
+def check_totals(db):
+    """After the load: the running totals equal the records, and the capped workspace is not a cent over."""
+    con = sqlite3.connect(db, timeout=30)
+    mismatched = con.execute("""
+        SELECT COUNT(*) FROM cycle_totals t LEFT JOIN (
+            SELECT workspace_id, cycle_start, SUM(included_e4) i, SUM(prepaid_e4) p, SUM(flex_e4) f, SUM(flex_cost_cents) c
+              FROM usage_events GROUP BY workspace_id, cycle_start) u USING (workspace_id, cycle_start)
+         WHERE t.included_e4 != COALESCE(u.i, 0) OR t.prepaid_e4 != COALESCE(u.p, 0)
+            OR t.flex_e4 != COALESCE(u.f, 0) OR t.flex_cost_cents != COALESCE(u.c, 0)""").fetchone()[0]
+    (records,) = con.execute("SELECT COUNT(*) FROM usage_events").fetchone()
+    capped = con.execute("""SELECT w.flex_cap_cents, COALESCE(t.flex_cost_cents, 0) FROM workspaces w
+                            LEFT JOIN cycle_totals t ON t.workspace_id = w.id WHERE w.slug = 'bench-capped'""").fetchone()
+    con.close()
+    return {"mismatched_totals": mismatched, "records": records, "cap_cents": capped[0], "capped_spend_cents": capped[1]}
+
+
+def sizes(paths):
+    rows = []
+    for path in paths:
+        f = DIST / path.lstrip("/")
+        if path == "/" or not f.is_file():
+            f = DIST / "index.html"
+        raw = f.read_bytes()
+        br = subprocess.run(["brotli", "-c", "-q", "11", str(f)], capture_output=True, check=True).stdout
+        rows.append((path, len(raw), len(gzip.compress(raw, 9)), len(br)))
+    return rows
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    chromium = subprocess.run(["chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    wrk_v = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB, Linux {platform.release()}; {wrk_v.strip()}; {chromium}"
+
+
+def main():
+    work = Path(tempfile.mkdtemp(prefix="billing-bench-"))
+    report = {"machine": machine(), "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+    # Group commit (the product as shipped).
+    db = work / "bench.sqlite3"
+    server = Server(db)
+    seed_bench_workspaces(db)
+    cookie = session_cookie(server.base)
+
+    log("page weight and timings (headless Chromium)")
+    page = json.loads(subprocess.run(["node", str(HERE / "page.mjs"), server.base, str(DIST)],
+                                     capture_output=True, text=True, check=True).stdout)
+    assets = [l["path"] for l in page["loaded"] if not l["path"].startswith("/api/")]
+    report["page"] = page
+    report["weight"] = sizes(assets)
+    report["api_calls"] = [l["path"] for l in page["loaded"] if l["path"].startswith("/api/")]
+
+    reads, statics = {}, {}
+    static_asset = next(p for p in assets if p.endswith(".css") or p.endswith(".js"))
+    for conns in (1, 16, 64):
+        log(f"reads, {conns} connections")
+        reads[conns] = wrk(f"{server.base}/api/workspaces/acme/billing", conns, headers=[f"Cookie: {cookie}"])
+        statics[conns] = wrk(f"{server.base}{static_asset}", conns)
+    report["reads"], report["static"], report["static_asset"] = reads, statics, static_asset
+
+    report["metering"] = metering(server.base, "group")
+    report["peak_rss_mib"] = server.peak_rss_kib() / 1024
+    report["totals"] = check_totals(db)
+    accepted = sum(r["statuses"].get("200", 0) for r in report["metering"].values())
+    report["accepted"] = accepted
+
+    log("flat cost: 0, 100,000 and 1,000,000 records in the cycle")
+    flat = {}
+    for n in (0, 100_000, 1_000_000):
+        if n:
+            server.stop()
+            fill(db, "bench-flat", n)
+            server = Server(db)
+            cookie = session_cookie(server.base)
+        read = wrk(f"{server.base}/api/workspaces/bench-flat/billing", 1, headers=[f"Cookie: {cookie}"], duration="4")
+        rec = wrk(f"{server.base}/api/workspaces/bench-flat/usage", 1, "usage.lua", run=f"flat-{n}", duration="4")
+        flat[n] = {"read": read, "record": rec}
+    report["flat"] = flat
+    server.stop()
+
+    # Baseline: one transaction (and one fsync) per request, same load.
+    base_db = work / "baseline.sqlite3"
+    baseline = Server(base_db, "--write-batch", "1")
+    seed_bench_workspaces(base_db)
+    report["baseline"] = metering(baseline.base, "baseline")
+    baseline.stop()
+
+    write(report)
+
+
+def write(r):
+    t = lambda v: f"{v:,.0f}"
+    ms = lambda v: f"{v:.2f} ms"
+    lines = [
+        "# Performance", "",
+        f"Measured by `scripts/bench.sh` on {r['date']}: {r['machine']}.",
+        "Release build, loopback, one server process; load from wrk on the same machine "
+        "(it shares the 2 cores with the server). SQLite with `synchronous=FULL`.", "",
+        "## Page weight (cold load of /workspaces/acme/billing)", "",
+        "| file | raw | gzip | brotli |", "|---|---:|---:|---:|",
+    ]
+    total = [0, 0, 0]
+    for path, raw, gz, br in r["weight"]:
+        lines.append(f"| `{path}` | {t(raw)} B | {t(gz)} B | {t(br)} B |")
+        total = [total[0] + raw, total[1] + gz, total[2] + br]
+    lines += [f"| **{len(r['weight'])} requests** | **{t(total[0])} B** | **{t(total[1])} B** | **{t(total[2])} B** |", "",
+              f"Served encodings seen by the browser: {', '.join(sorted({l['encoding'] for l in r['page']['loaded']}))}. "
+              f"Data fetched after load: {', '.join(sorted(set(r['api_calls'])))}.", ""]
+    lines += ["## Time to a usable card (navigation start to the card painted with fetched data; 20 cold loads)", "",
+              "| CPU | page median | page p90 | static copy median | static p90 | ratio (median) |", "|---|---:|---:|---:|---:|---:|"]
+    for throttle, c in r["page"]["card"].items():
+        ratio = c["page"]["median"] / c["static"]["median"]
+        lines.append(f"| {throttle}x | {ms(c['page']['median'])} | {ms(c['page']['p90'])} | {ms(c['static']['median'])} "
+                     f"| {ms(c['static']['p90'])} | {ratio:.2f}x |")
+    d, s = r["page"]["dialog"], r["page"]["capSaved"]
+    lines += ["", "## Interaction (20 each)", "", "| what | median | p90 |", "|---|---:|---:|",
+              f"| click Enable to the dialog painted | {ms(d['median'])} | {ms(d['p90'])} |",
+              f"| Enter in the cap field to \"Cap saved\" painted (includes the PUT) | {ms(s['median'])} | {ms(s['p90'])} |", ""]
+    lines += ["## API reads: `GET .../billing` beside a static file from the same server", "",
+              f"Static file: `{r['static_asset']}`.", "",
+              "| connections | billing req/s | p50 | p99 | static req/s | static p50 | static p99 |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for c, v in r["reads"].items():
+        st = r["static"][c]
+        lines.append(f"| {c} | {t(v['rps'])} | {ms(v['p50'])} | {ms(v['p99'])} | {t(st['rps'])} | {ms(st['p50'])} | {ms(st['p99'])} |")
+    lines += ["", "## Metering: `POST .../usage`, unique keys, durable", "",
+              "Nine workspaces in turn, one capped at $2,000.00 (it fills, then answers 402).", "",
+              "| connections | group commit req/s | p50 | p99 | one transaction per request req/s | p50 | p99 |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
+    for c, g in r["metering"].items():
+        b = r["baseline"][c]
+        lines.append(f"| {c} | {t(g['rps'])} | {ms(g['p50'])} | {ms(g['p99'])} | {t(b['rps'])} | {ms(b['p50'])} | {ms(b['p99'])} |")
+    tot = r["totals"]
+    lines += ["", f"After the group-commit runs: {t(r['accepted'])} answers of 200, {t(tot['records'])} records stored; "
+              f"running totals that differ from the sum of their records: {tot['mismatched_totals']}; "
+              f"capped workspace spend ${tot['capped_spend_cents'] / 100:,.2f} of a ${tot['cap_cents'] / 100:,.2f} cap "
+              f"({max(0, tot['capped_spend_cents'] - tot['cap_cents'])} cents over).", "",
+              f"Server peak RSS (through the 256-connection run): {r['peak_rss_mib']:.1f} MiB.", ""]
+    lines += ["## Flat cost: one connection, after N records in the current cycle", "",
+              "| records in the cycle | billing read p50 | req/s | usage record p50 | req/s |", "|---:|---:|---:|---:|---:|"]
+    for n, v in r["flat"].items():
+        lines.append(f"| {t(int(n))} | {ms(v['read']['p50'])} | {t(v['read']['rps'])} | {ms(v['record']['p50'])} | {t(v['record']['rps'])} |")
+    text = "\n".join(lines) + "\n"
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
