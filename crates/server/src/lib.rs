@@ -9,12 +9,15 @@ mod http;
 pub mod service;
 pub mod store;
 
+use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tower_http::services::fs::ServeFileSystemResponseBody as ServeFileBody;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeader;
 use tower_http::trace::TraceLayer;
 
 pub use http::error::ApiError;
@@ -61,12 +64,45 @@ pub fn app(store: SqliteStore, mut config: Config) -> Router {
         .route("/", axum::routing::get(http::root))
         .route("/signin", axum::routing::get(http::signin));
     let router = match static_dir {
-        // Unknown paths get index.html, so /workspaces/acme/billing and /preview load the app.
-        Some(dir) => router
-            .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
+        Some(dir) => router.fallback_service(static_files(&dir)),
         None => router,
     };
     router.layer(trace_layer()).with_state(state)
+}
+
+/// The built page. Unknown paths get `index.html`, so /workspaces/acme/billing
+/// and /preview load the app. Files compressed at build time (`.br`, `.gz`)
+/// are sent when the browser accepts them. Trunk names every asset by its
+/// hash, so assets are cached for good; HTML is revalidated every time.
+fn static_files(
+    dir: &std::path::Path,
+) -> SetResponseHeader<
+    ServeDir<ServeFile>,
+    fn(&axum::response::Response<ServeFileBody>) -> Option<HeaderValue>,
+> {
+    let index = ServeFile::new(dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index);
+    SetResponseHeader::overriding(files, CACHE_CONTROL, cache_control)
+}
+
+fn cache_control(response: &axum::response::Response<ServeFileBody>) -> Option<HeaderValue> {
+    let html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    Some(HeaderValue::from_static(
+        if html || !response.status().is_success() {
+            "no-cache"
+        } else {
+            "public, max-age=31536000, immutable"
+        },
+    ))
 }
 
 /// Logs every request at debug level, and internal errors, with their cause, at error level.

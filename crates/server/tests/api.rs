@@ -78,6 +78,10 @@ impl Server {
         client
     }
 
+    fn static_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -676,4 +680,35 @@ async fn concurrent_retries_of_one_key_record_once() {
     let c = s.signed_in(OWNER).await;
     let (_, b) = send(c.get(s.url("/api/workspaces/globex/billing"))).await;
     assert_eq!(b["usage"]["included_used"], "1.5");
+}
+
+#[tokio::test]
+async fn assets_are_sent_precompressed_and_cached_for_good_html_revalidated() {
+    let s = start().await;
+    let dir = s.static_dir();
+    std::fs::write(dir.join("app-1f2e3d.js"), "console.log('plain')").unwrap();
+    std::fs::write(dir.join("app-1f2e3d.js.br"), b"brotli bytes").unwrap();
+    let r = Client::new()
+        .get(s.url("/app-1f2e3d.js"))
+        .header("Accept-Encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "br");
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"brotli bytes");
+    let plain = Client::new()
+        .get(s.url("/app-1f2e3d.js"))
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    for page in ["/workspaces/acme/billing", "/index.html"] {
+        let r = Client::new().get(s.url(page)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["cache-control"], "no-cache", "{page}");
+    }
 }

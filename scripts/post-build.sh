@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Trunk post-build hook, release builds only: shrinks the .wasm with wasm-opt,
+# then writes a brotli (.br) and a gzip (.gz) copy of every file next to it,
+# which the server sends to browsers that accept them. Debug builds are left alone.
+set -euo pipefail
+[ "${TRUNK_PROFILE:-}" = "release" ] || exit 0
+if command -v wasm-opt >/dev/null; then
+  for wasm in "$TRUNK_STAGING_DIR"/*.wasm; do
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-reference-types --enable-multivalue "$wasm" -o "$wasm.opt"
+    mv "$wasm.opt" "$wasm"
+  done
+else
+  echo "wasm-opt not found (scripts/setup.sh installs it); leaving the .wasm unoptimised" >&2
+fi
+# Node's zlib has brotli at its best quality built in; node is already needed for npm.
+node - "$TRUNK_STAGING_DIR" <<'JS'
+const fs = require('fs'), path = require('path'), zlib = require('zlib');
+const dir = process.argv[2];
+for (const name of fs.readdirSync(dir)) {
+  if (!/\.(html|js|wasm|css|svg|json)$/.test(name)) continue;
+  const file = path.join(dir, name), raw = fs.readFileSync(file);
+  fs.writeFileSync(file + '.br', zlib.brotliCompressSync(raw, { params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }));
+  fs.writeFileSync(file + '.gz', zlib.gzipSync(raw, { level: 9 }));
+}
+JS
