@@ -1,13 +1,9 @@
 //! Flex Usage alerts: 80% of the cap, the cap reached, flex credits in use.
 
 use crate::components::cap_input::CAP_INPUT_ID;
+use crate::routes::purchase_href;
 use billing_domain::{human_date, Alert, PlanInterval};
 use leptos::prelude::*;
-
-/// Where "Purchase Prepaid Credits" leads for a workspace.
-pub fn purchase_href(ws: &str) -> String {
-    format!("/workspaces/{ws}/credits/purchase")
-}
 
 /// One alert banner. Warning and cap-reached are `role="alert"`; the flex-in-use
 /// notice is `role="status"`.

@@ -1,15 +1,16 @@
 //! The flex cap field: type a dollar amount, save by Enter, blur or Save.
 
-use crate::api::{ApiError, Backend, Change};
-use billing_domain::api::BillingState;
-use billing_domain::{cap_field_text, decide_cap_save, CapSave};
+use crate::api::ApiError;
+use crate::components::Preset;
+use crate::hooks::use_billing;
+use billing_domain::{cap_field_text, decide_cap_save, CapSave, FlexChange, Money, MIN_CAP_CENTS};
 use leptos::prelude::*;
 
 /// The id of the page's cap field, so "Raise cap" can move focus to it.
 /// It is the id the Flex Billing card gives its field by default.
 pub const CAP_INPUT_ID: &str = "flex-cap-input";
 
-/// The cap field with its Save button.
+/// The cap field with its Save button, for the [`Billing`](crate::hooks::Billing) in context.
 ///
 /// Keeps what the person typed (a draft) apart from the saved cap, so a
 /// background refresh never overwrites typing and a failed save loses nothing.
@@ -18,23 +19,15 @@ pub const CAP_INPUT_ID: &str = "flex-cap-input";
 /// nothing is sent.
 #[component]
 pub fn CapInput(
-    /// The billing state the field edits.
-    #[prop(into)]
-    state: Signal<BillingState>,
-    /// Where the save goes.
-    backend: Backend,
-    /// Receives the new state after a successful save.
-    on_change: Callback<BillingState>,
     /// Label text before "(per month)"; must name the cap.
     #[prop(into, default = "Flex cap".into())]
     label: Signal<&'static str>,
     /// Element id of the field (unique on the page).
     #[prop(into)]
     id: String,
-    /// Text already typed and submitted when the field appears (used by the preview).
-    #[prop(default = None)]
-    submitted_draft: Option<String>,
 ) -> impl IntoView {
+    let billing = use_billing();
+    let state = billing.state();
     let saved = Memo::new(move |_| state.with(|s| s.flex.cap));
     let per = Memo::new(move |_| state.with(|s| s.plan.interval.per()));
     let draft = RwSignal::new(None::<String>);
@@ -42,28 +35,23 @@ pub fn CapInput(
     // The cap this field last saved, for "Cap saved: …". It is only shown while
     // it is still the cap in force, so a change made elsewhere (Remove cap,
     // another tab) takes the message away.
-    let last_saved = RwSignal::new(None::<billing_domain::Money>);
-    let save = Action::new_local(move |change: &Change| {
-        let change = *change;
-        let current = state.get_untracked();
-        async move { backend.apply(change, current).await }
-    });
+    let last_saved = RwSignal::new(None::<Money>);
+    let save = billing.request();
     let saving = save.pending();
 
     Effect::new(move |_| {
-        let Some(result) = save.value().get() else {
+        let Some(answer) = save.answer().get() else {
             return;
         };
-        match result {
+        match answer {
             Ok(new_state) => {
                 last_saved.set(new_state.flex.cap);
-                on_change.run(new_state);
                 draft.set(None);
                 error.set(None);
             }
             Err(e) => {
                 let why = match e {
-                    ApiError::Failed { code, message, .. } if code.starts_with("cap_") => message,
+                    ApiError::Failed { code, message } if code.starts_with("cap_") => message,
                     e => format!("The cap wasn't saved: {} Your entry is kept.", e.message()),
                 };
                 error.set(Some(why));
@@ -90,11 +78,11 @@ pub fn CapInput(
             CapSave::Send(cap) => {
                 error.set(None);
                 last_saved.set(None);
-                save.dispatch(Change::SetCap(cap));
+                save.send(FlexChange::SetCap(cap));
             }
         }
     };
-    if let Some(text) = submitted_draft {
+    if let Preset::Submitted(text) = Preset::current() {
         draft.set(Some(text));
         try_save();
     }
@@ -112,6 +100,7 @@ pub fn CapInput(
             }
         }
     };
+    let minimum = Money::from_cents(MIN_CAP_CENTS);
 
     view! {
         <div class="cap-input" class:cap-input--invalid=move || error.with(Option::is_some)>
@@ -160,7 +149,7 @@ pub fn CapInput(
                 </button>
             </div>
             <p class="cap-input__hint" id=hint_id>
-                {move || format!("Minimum $1.00. The most Flex Usage can cost this workspace {}.", per.get())}
+                {move || format!("Minimum {minimum}. The most Flex Usage can cost this workspace {}.", per.get())}
             </p>
             <p class="cap-input__error" id=error_id role="alert" hidden=move || error.with(Option::is_none)>
                 {move || error.get().unwrap_or_default()}

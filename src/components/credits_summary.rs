@@ -1,7 +1,7 @@
 //! Included and prepaid credits this cycle.
 
-use crate::components::alert_banner::purchase_href;
-use billing_domain::api::BillingState;
+use crate::routes::purchase_href;
+use billing_domain::BillingState;
 use leptos::prelude::*;
 
 /// Included credits used of total, the prepaid balance, and the way to buy more.

@@ -1,4 +1,4 @@
-//! The Plan & Billing page's components, one file each.
+//! The Plan & Billing page's components, one file (or folder) each.
 
 pub mod alert_banner;
 pub mod cap_input;
@@ -6,6 +6,7 @@ pub mod confirm_dialog;
 pub mod credits_summary;
 pub mod flex_card;
 pub mod page_states;
+pub mod preset;
 pub mod usage_meter;
 
 pub use alert_banner::AlertBanner;
@@ -14,4 +15,5 @@ pub use confirm_dialog::ConfirmDialog;
 pub use credits_summary::CreditsSummary;
 pub use flex_card::FlexCard;
 pub use page_states::{ErrorNotice, SignInPrompt, Skeleton};
+pub use preset::{CardDialog, Preset};
 pub use usage_meter::UsageMeter;

@@ -2,6 +2,7 @@
 //! a failed fetch, and the sign-in prompt.
 
 use crate::api::ApiError;
+use crate::routes::{sign_in_href, HOME};
 use leptos::prelude::*;
 
 /// The page while the first fetch is out: the layout's shape, not a jump.
@@ -25,9 +26,11 @@ pub fn Skeleton() -> impl IntoView {
 #[component]
 pub fn ErrorNotice(
     /// The failure to show; nothing shows while it is `None`.
-    error: RwSignal<Option<ApiError>>,
+    #[prop(into)]
+    error: Signal<Option<ApiError>>,
     /// True while a fetch is out (Retry shows progress).
-    fetching: RwSignal<bool>,
+    #[prop(into)]
+    fetching: Signal<bool>,
     /// Runs on Retry.
     on_retry: Callback<()>,
 ) -> impl IntoView {
@@ -57,8 +60,8 @@ pub fn SignInPrompt() -> impl IntoView {
     let here = window()
         .location()
         .pathname()
-        .unwrap_or_else(|_| "/".into());
-    let href = format!("/signin?next={here}");
+        .unwrap_or_else(|_| HOME.into());
+    let href = sign_in_href(&here);
     view! {
         <section class="card signin" aria-labelledby="signin-title">
             <h1 class="card__title" id="signin-title">"Sign in to see Plan & Billing"</h1>

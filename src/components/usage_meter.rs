@@ -1,6 +1,6 @@
 //! Flex spend against the cap this cycle.
 
-use billing_domain::{cap_percent, human_date, Money, PlanInterval};
+use billing_domain::{cap_percent, human_date, Money, PlanInterval, WARNING_PERCENT};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
@@ -40,7 +40,7 @@ pub fn UsageMeter(
     };
     let level = move || match percent() {
         Some(p) if p >= 100 => "usage-meter__bar usage-meter__bar--full",
-        Some(p) if p >= 80 => "usage-meter__bar usage-meter__bar--warn",
+        Some(p) if p >= WARNING_PERCENT => "usage-meter__bar usage-meter__bar--warn",
         _ => "usage-meter__bar",
     };
     // The bar's width comes from the exact whole percentage, clamped to the track.

@@ -1,84 +1,23 @@
-//! `/workspaces/{ws}/billing`: fetches the billing state, keeps it fresh, and
-//! renders the header, credits, alerts and the Flex Billing card from it.
+//! `/workspaces/{ws}/billing`: the page's modes (loading, failed, signed out,
+//! loaded) and, once loaded, the header, alerts, Flex Billing card and credits.
 
-use crate::api::{ApiError, Backend};
+use crate::api::ApiError;
 use crate::components::{
     AlertBanner, CreditsSummary, ErrorNotice, FlexCard, SignInPrompt, Skeleton,
 };
-use billing_domain::api::BillingState;
-use billing_domain::human_date;
+use crate::hooks::{provide_billing, use_billing};
+use billing_domain::{human_date, BillingState};
 use leptos::prelude::*;
-
-/// How often usage is re-fetched while the page is visible, so alerts appear
-/// without a reload. A GET of a few hundred bytes; fresher alerts are worth it.
-const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The Plan & Billing page of workspace `ws`.
 #[component]
 pub fn BillingPage(ws: String) -> impl IntoView {
-    let backend = Backend::Live(StoredValue::new(ws.clone()));
-    let state = RwSignal::new(None::<BillingState>);
-    let load_error = RwSignal::new(None::<ApiError>);
-    let resource = LocalResource::new(move || backend.billing());
-    let fetching = RwSignal::new(true);
-
-    // A state (fetched, or answered by a change) replaces what is shown unless
-    // what is shown is newer: a slow answer must not undo a later change. An
-    // identical state changes nothing, so a refresh does not touch the page.
-    let accept = move |new_state: BillingState| {
-        let replace = state.with_untracked(|s| match s {
-            None => true,
-            Some(s) => new_state.flex.version >= s.flex.version && *s != new_state,
-        });
-        if replace {
-            state.set(Some(new_state));
-        }
-    };
-    Effect::new(move |_| {
-        let Some(result) = resource.get() else { return };
-        fetching.set(false);
-        match result {
-            Ok(s) => {
-                accept(s);
-                load_error.set(None);
-            }
-            Err(e) => load_error.set(Some(e)),
-        }
-    });
-    let refetch = move || {
-        fetching.set(true);
-        resource.refetch();
-    };
-    let on_focus = window_event_listener(leptos::ev::focus, move |_| refetch());
-    let on_visible = window_event_listener_untyped("visibilitychange", move |_| {
-        if !document().hidden() {
-            refetch();
-        }
-    });
-    // A hidden tab skips the timer; it catches up when it is shown again.
-    let interval = set_interval_with_handle(
-        move || {
-            if !document().hidden() {
-                refetch();
-            }
-        },
-        REFRESH_EVERY,
-    )
-    .ok();
-    on_cleanup(move || {
-        on_focus.remove();
-        on_visible.remove();
-        if let Some(h) = interval {
-            h.clear();
-        }
-    });
-    let on_change = Callback::new(move |s: BillingState| {
-        accept(s);
-        load_error.set(None);
-    });
+    let billing = provide_billing(ws);
+    let shown = billing.shown();
+    let load_error = billing.load_error();
 
     Effect::new(move |_| {
-        let title = state.with(|s| match s {
+        let title = shown.with(|s| match s {
             Some(s) => format!("Plan & Billing · {}", s.workspace.name),
             None => "Plan & Billing".into(),
         });
@@ -86,11 +25,11 @@ pub fn BillingPage(ws: String) -> impl IntoView {
     });
 
     // Only a change of mode re-renders the page; within a mode every part
-    // follows `state` on its own, so a refresh never resets what someone typed.
+    // follows the state on its own, so a refresh never resets what someone typed.
     let mode = Memo::new(move |_| {
         match (
             load_error.with(|e| matches!(e, Some(ApiError::SignedOut))),
-            state.with(Option::is_some),
+            shown.with(Option::is_some),
             load_error.with(Option::is_some),
         ) {
             (true, _, _) => Mode::SignedOut,
@@ -99,7 +38,10 @@ pub fn BillingPage(ws: String) -> impl IntoView {
             (false, false, false) => Mode::Loading,
         }
     });
-    let on_retry = Callback::new(move |_| refetch());
+    let on_retry = Callback::new(move |_| billing.refetch());
+    let notice = move || {
+        view! { <ErrorNotice error=load_error fetching=billing.fetching() on_retry=on_retry /> }
+    };
 
     view! {
         <main class="page" id="main">
@@ -108,20 +50,10 @@ pub fn BillingPage(ws: String) -> impl IntoView {
                 Mode::Loading => view! { <Skeleton /> }.into_any(),
                 Mode::Failed => view! {
                     <h1 class="page__title">"Plan & Billing"</h1>
-                    <ErrorNotice error=load_error fetching=fetching on_retry=on_retry />
+                    {notice()}
                 }
                 .into_any(),
-                Mode::Loaded => {
-                    // Loaded means a state is there; it is never taken away again.
-                    let Some(first) = state.get_untracked() else { return view! { <Skeleton /> }.into_any() };
-                    let shown = Signal::derive(move || state.get().unwrap_or_else(|| first.clone()));
-                    view! {
-                        <Loaded state=shown backend=backend on_change=on_change>
-                            <ErrorNotice error=load_error fetching=fetching on_retry=on_retry />
-                        </Loaded>
-                    }
-                    .into_any()
-                }
+                Mode::Loaded => view! { <Loaded>{notice()}</Loaded> }.into_any(),
             }}
         </main>
     }
@@ -137,12 +69,10 @@ enum Mode {
 
 #[component]
 fn Loaded(
-    state: Signal<BillingState>,
-    backend: Backend,
-    on_change: Callback<BillingState>,
     /// Shown under the header: the refresh error, if any.
     children: Children,
 ) -> impl IntoView {
+    let state = use_billing().state();
     let alerts = Memo::new(move |_| state.with(BillingState::alerts));
     let heading = move || state.with(|s| s.workspace.name.clone());
     let plan = move || {
@@ -187,7 +117,7 @@ fn Loaded(
             />
         </div>
         <div class="page__grid">
-            <FlexCard state=state backend=backend on_change=on_change />
+            <FlexCard />
             <CreditsSummary state=state />
         </div>
     }

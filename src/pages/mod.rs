@@ -1,5 +1,4 @@
-//! One module per route.
+//! The app's pages, one module per route (the preview lives in `crate::preview`).
 
 pub mod billing;
-pub mod preview;
 pub mod purchase;

@@ -1,5 +1,6 @@
 //! `/workspaces/{ws}/credits/purchase`: where "Purchase Prepaid Credits" leads.
 
+use crate::routes::billing_href;
 use leptos::prelude::*;
 
 /// The prepaid credits page. Checkout happens in the platform's store; this
@@ -7,7 +8,7 @@ use leptos::prelude::*;
 #[component]
 pub fn PurchasePage(ws: String) -> impl IntoView {
     document().set_title("Purchase Prepaid Credits");
-    let back = format!("/workspaces/{ws}/billing");
+    let back = billing_href(&ws);
     view! {
         <main class="page">
             <header class="page__header">

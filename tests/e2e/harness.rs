@@ -2,7 +2,7 @@
 //! loopback port with a fresh SQLite file, a headless Chromium driven through
 //! ChromeDriver, and their clean-up, even when a test fails.
 
-use billing_server::{demo, serve, Config, Db};
+use billing_server::{demo, serve, Config, SqliteStore as Db};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -85,7 +85,7 @@ impl App {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("billing.sqlite3");
         let db = Db::open(&db_path).expect("open database");
-        db.with(demo::seed_if_empty).expect("seed demo data");
+        db.seed_demo_if_empty().expect("seed demo data");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -1,13 +1,18 @@
 //! `/preview`: every component in every state, side by side, from fixtures.
-//! Needs no API, so `trunk serve` alone shows it.
+//! Needs no API, so `trunk serve` alone shows it; only `main.rs` refers to it.
 
-use crate::api::{ApiError, Backend};
+mod backend;
+mod fixtures;
+
+use crate::api::ApiError;
 use crate::components::{
-    AlertBanner, CapInput, CreditsSummary, ErrorNotice, FlexCard, SignInPrompt, Skeleton,
-    UsageMeter,
+    AlertBanner, CapInput, CardDialog, CreditsSummary, ErrorNotice, FlexCard, Preset, SignInPrompt,
+    Skeleton, UsageMeter,
 };
-use crate::fixtures::{self, PreviewBehaviour};
-use billing_domain::api::BillingState;
+use crate::hooks::Billing;
+use backend::Behaviour;
+use billing_domain::{BillingState, PlanInterval};
+use leptos::context::Provider;
 use leptos::prelude::*;
 
 /// One labelled state in the preview grid.
@@ -21,30 +26,56 @@ fn Specimen(title: &'static str, children: Children) -> impl IntoView {
     }
 }
 
-/// A card bound to its own fixture, so each specimen can be played with.
+/// The contexts a specimen's component reads: a billing of its own, so each
+/// specimen can be played with, and how it starts.
+#[component]
+fn Fixture(
+    state: BillingState,
+    #[prop(optional)] behaviour: Behaviour,
+    #[prop(optional)] preset: Preset,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <Provider value=Billing::with_state(state, behaviour)>
+            <Provider value=preset>{children()}</Provider>
+        </Provider>
+    }
+}
+
+/// A Flex Billing card on its own fixture.
 #[component]
 fn CardSpecimen(
     title: &'static str,
     /// Unique prefix for the card's element ids.
     id: &'static str,
     state: BillingState,
-    #[prop(default = PreviewBehaviour::Succeed)] behaviour: PreviewBehaviour,
-    #[prop(default = None)] draft: Option<String>,
-    #[prop(default = None)] dialog: Option<&'static str>,
-    #[prop(optional)] confirmed: bool,
+    #[prop(optional)] behaviour: Behaviour,
+    #[prop(optional)] preset: Preset,
 ) -> impl IntoView {
-    let state = RwSignal::new(state);
     view! {
         <Specimen title=title>
-            <FlexCard
-                id=id
-                state=state
-                backend=Backend::Preview(behaviour)
-                on_change=Callback::new(move |s| state.set(s))
-                submitted_draft=draft
-                open_dialog=dialog
-                confirmed=confirmed
-            />
+            <Fixture state=state behaviour=behaviour preset=preset>
+                <FlexCard id=id />
+            </Fixture>
+        </Specimen>
+    }
+}
+
+/// A cap field on its own fixture.
+#[component]
+fn CapSpecimen(
+    title: &'static str,
+    /// The field's element id.
+    id: &'static str,
+    state: BillingState,
+    #[prop(optional)] behaviour: Behaviour,
+    #[prop(optional)] preset: Preset,
+) -> impl IntoView {
+    view! {
+        <Specimen title=title>
+            <Fixture state=state behaviour=behaviour preset=preset>
+                <CapInput id=id />
+            </Fixture>
         </Specimen>
     }
 }
@@ -61,14 +92,10 @@ pub fn PreviewPage() -> impl IntoView {
             .map(|a| view! { <AlertBanner alert=a interval=interval ws=ws.clone() can_manage=true /> })
             .collect_view()
     };
-    let noop = Callback::new(|_: BillingState| {});
-    let fixed = |s: BillingState| Signal::derive(move || s.clone());
-    let live = Backend::Preview(PreviewBehaviour::Succeed);
-    let failed = RwSignal::new(Some(ApiError::Unreachable));
-    let month = billing_domain::PlanInterval::Month;
+    let submitted = |text: &str| Preset::Submitted(text.into());
     let meter = move |cents: i64, id: &'static str| {
         let s = fixtures::spent(cents);
-        view! { <UsageMeter spend=s.usage.flex_spend cap=s.flex.cap interval=month resets_on=s.cycle.end id=id /> }
+        view! { <UsageMeter spend=s.usage.flex_spend cap=s.flex.cap interval=PlanInterval::Month resets_on=s.cycle.end id=id /> }
     };
     view! {
         <main class="page page--preview">
@@ -85,38 +112,28 @@ pub fn PreviewPage() -> impl IntoView {
                 <CardSpecimen title="On with cap (annual)" id="p-on-annual" state=annual_on.clone() />
                 <CardSpecimen title="On without cap" id="p-uncapped" state=fixtures::on_without_cap() />
                 <CardSpecimen title="Read-only (member)" id="p-member" state=fixtures::read_only() />
-                <CardSpecimen title="Saving" id="p-saving" state=fixtures::on_with_cap() behaviour=PreviewBehaviour::Hang draft=Some("250".into()) />
-                <CardSpecimen title="Save error" id="p-save-error" state=fixtures::on_with_cap() behaviour=PreviewBehaviour::Fail draft=Some("250".into()) />
+                <CardSpecimen title="Saving" id="p-saving" state=fixtures::on_with_cap() behaviour=Behaviour::Hang preset=submitted("250") />
+                <CardSpecimen title="Save error" id="p-save-error" state=fixtures::on_with_cap() behaviour=Behaviour::Fail preset=submitted("250") />
             </div>
 
             <h2 class="preview__section">"Cap input"</h2>
             <div class="preview__grid">
-                <Specimen title="Valid (monthly)">
-                    <CapInput id="p-cap-valid" state=fixed(fixtures::on_with_cap()) backend=live on_change=noop />
-                </Specimen>
-                <Specimen title="Valid (annual)">
-                    <CapInput id="p-cap-annual" state=fixed(annual_on.clone()) backend=live on_change=noop />
-                </Specimen>
-                <Specimen title="Invalid">
-                    <CapInput id="p-cap-invalid" state=fixed(fixtures::on_with_cap()) backend=live on_change=noop submitted_draft=Some("0.50".into()) />
-                </Specimen>
-                <Specimen title="Saving">
-                    <CapInput id="p-cap-saving" state=fixed(fixtures::on_with_cap()) backend=Backend::Preview(PreviewBehaviour::Hang) on_change=noop submitted_draft=Some("250".into()) />
-                </Specimen>
-                <Specimen title="Save error">
-                    <CapInput id="p-cap-error" state=fixed(fixtures::on_with_cap()) backend=Backend::Preview(PreviewBehaviour::Fail) on_change=noop submitted_draft=Some("250".into()) />
-                </Specimen>
+                <CapSpecimen title="Valid (monthly)" id="p-cap-valid" state=fixtures::on_with_cap() />
+                <CapSpecimen title="Valid (annual)" id="p-cap-annual" state=annual_on.clone() />
+                <CapSpecimen title="Invalid" id="p-cap-invalid" state=fixtures::on_with_cap() preset=submitted("0.50") />
+                <CapSpecimen title="Saving" id="p-cap-saving" state=fixtures::on_with_cap() behaviour=Behaviour::Hang preset=submitted("250") />
+                <CapSpecimen title="Save error" id="p-cap-error" state=fixtures::on_with_cap() behaviour=Behaviour::Fail preset=submitted("250") />
             </div>
 
             <h2 class="preview__section">"Confirmation dialogs"</h2>
             <p class="page__meta">"The card's own dialogs, shown in place; on the page they open as modals."</p>
             <div class="preview__grid">
-                <CardSpecimen title="Enable (monthly)" id="p-dlg-enable" state=fixtures::monthly_off() dialog=Some("enable") />
-                <CardSpecimen title="Enable (annual)" id="p-dlg-enable-annual" state=fixtures::annual(fixtures::monthly_off()) dialog=Some("enable") />
-                <CardSpecimen title="Remove cap dialog" id="p-dlg-remove" state=fixtures::on_with_cap() dialog=Some("remove") />
-                <CardSpecimen title="Disable dialog" id="p-dlg-disable" state=fixtures::on_with_cap() dialog=Some("disable") />
-                <CardSpecimen title="Confirming" id="p-dlg-pending" state=fixtures::monthly_off() dialog=Some("enable") behaviour=PreviewBehaviour::Hang confirmed=true />
-                <CardSpecimen title="Confirmation failed" id="p-dlg-error" state=fixtures::on_with_cap() dialog=Some("disable") behaviour=PreviewBehaviour::Fail confirmed=true />
+                <CardSpecimen title="Enable (monthly)" id="p-dlg-enable" state=fixtures::monthly_off() preset=Preset::Open(CardDialog::Enable) />
+                <CardSpecimen title="Enable (annual)" id="p-dlg-enable-annual" state=fixtures::annual(fixtures::monthly_off()) preset=Preset::Open(CardDialog::Enable) />
+                <CardSpecimen title="Remove cap dialog" id="p-dlg-remove" state=fixtures::on_with_cap() preset=Preset::Open(CardDialog::RemoveCap) />
+                <CardSpecimen title="Disable dialog" id="p-dlg-disable" state=fixtures::on_with_cap() preset=Preset::Open(CardDialog::Disable) />
+                <CardSpecimen title="Confirming" id="p-dlg-pending" state=fixtures::monthly_off() behaviour=Behaviour::Hang preset=Preset::Confirmed(CardDialog::Enable) />
+                <CardSpecimen title="Confirmation failed" id="p-dlg-error" state=fixtures::on_with_cap() behaviour=Behaviour::Fail preset=Preset::Confirmed(CardDialog::Disable) />
             </div>
 
             <h2 class="preview__section">"Alert banners"</h2>
@@ -137,7 +154,7 @@ pub fn PreviewPage() -> impl IntoView {
                 <Specimen title="84% used">{meter(8_400, "p-meter-84")}</Specimen>
                 <Specimen title="Cap reached">{meter(10_000, "p-meter-100")}</Specimen>
                 <Specimen title="Credits summary">
-                    <CreditsSummary state=fixed(fixtures::monthly_off()) />
+                    <CreditsSummary state=Signal::stored(fixtures::monthly_off()) />
                 </Specimen>
             </div>
 
@@ -150,10 +167,10 @@ pub fn PreviewPage() -> impl IntoView {
                     </Specimen>
                 </div>
                 <div class="preview__phone">
-                    <CardSpecimen title="Disable dialog (360 px)" id="p-phone-disable" state=fixtures::on_with_cap() dialog=Some("disable") />
+                    <CardSpecimen title="Disable dialog (360 px)" id="p-phone-disable" state=fixtures::on_with_cap() preset=Preset::Open(CardDialog::Disable) />
                 </div>
                 <div class="preview__phone">
-                    <CardSpecimen title="Invalid cap (360 px)" id="p-phone-invalid" state=fixtures::annual(fixtures::on_with_cap()) draft=Some("abc".into()) />
+                    <CardSpecimen title="Invalid cap (360 px)" id="p-phone-invalid" state=fixtures::annual(fixtures::on_with_cap()) preset=submitted("abc") />
                 </div>
             </div>
 
@@ -163,7 +180,7 @@ pub fn PreviewPage() -> impl IntoView {
                     <Skeleton />
                 </Specimen>
                 <Specimen title="Fetch failed">
-                    <ErrorNotice error=failed fetching=RwSignal::new(false) on_retry=Callback::new(|_| {}) />
+                    <ErrorNotice error=Signal::stored(Some(ApiError::Unreachable)) fetching=Signal::stored(false) on_retry=Callback::new(|_| {}) />
                 </Specimen>
                 <Specimen title="Signed out">
                     <SignInPrompt />

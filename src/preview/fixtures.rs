@@ -1,9 +1,10 @@
-//! The states `/preview` shows, built from one base so every fixture is a
-//! small, readable change of it.
+//! The billing states `/preview` shows, built from one base so every fixture
+//! is a small, readable change of it.
 
-use crate::api::{ApiError, Change};
-use billing_domain::api::*;
-use billing_domain::{BillingCycle, Credits, Money, PlanInterval, Role};
+use billing_domain::{
+    BillingCycle, BillingState, Credits, FlexSettings, Money, PlanInfo, PlanInterval, Role,
+    UsageSummary, Viewer, WorkspaceInfo,
+};
 use chrono::NaiveDate;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -112,85 +113,11 @@ pub fn spent(cents: i64) -> BillingState {
     s
 }
 
-/// What the preview's backend does when a component asks for a change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PreviewBehaviour {
-    /// Applies the change to the fixture.
-    Succeed,
-    /// Answers a server error.
-    Fail,
-    /// Never answers, to show the in-progress state.
-    Hang,
-}
-
-impl PreviewBehaviour {
-    fn failure() -> ApiError {
-        ApiError::Failed {
-            status: 500,
-            code: "internal".into(),
-            message: "Something went wrong on our side. Try again.".into(),
-        }
-    }
-
-    /// The preview's "load".
-    pub async fn billing(self) -> Result<BillingState, ApiError> {
-        match self {
-            PreviewBehaviour::Succeed => Ok(monthly_off()),
-            PreviewBehaviour::Fail => Err(Self::failure()),
-            PreviewBehaviour::Hang => std::future::pending().await,
-        }
-    }
-
-    /// The preview's change: applied to `current` as the server would.
-    pub async fn apply(
-        self,
-        change: Change,
-        mut current: BillingState,
-    ) -> Result<BillingState, ApiError> {
-        match self {
-            PreviewBehaviour::Fail => return Err(Self::failure()),
-            PreviewBehaviour::Hang => return std::future::pending().await,
-            PreviewBehaviour::Succeed => {}
-        }
-        let flex = &mut current.flex;
-        match change {
-            Change::Enable => {
-                flex.enabled = true;
-                flex.cap = Some(current.plan.interval.default_cap());
-            }
-            Change::Disable => {
-                flex.enabled = false;
-                flex.cap = None;
-            }
-            Change::SetCap(cap) => flex.cap = Some(cap),
-            Change::RemoveCap => flex.cap = None,
-        }
-        flex.version += 1;
-        Ok(current)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     //! The fixtures are what the preview promises: each shows the state its name says.
     use super::*;
     use billing_domain::{decide_cap_save, Alert, CapError, CapSave};
-
-    fn apply(change: Change, state: BillingState) -> BillingState {
-        block_on(PreviewBehaviour::Succeed.apply(change, state)).expect("applied")
-    }
-
-    /// The preview's futures resolve at once; poll one to completion.
-    fn block_on<F: std::future::Future>(fut: F) -> F::Output {
-        let waker = std::task::Waker::noop();
-        let mut cx = std::task::Context::from_waker(waker);
-        let mut fut = std::pin::pin!(fut);
-        loop {
-            if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-    }
 
     #[test]
     fn alert_fixtures_raise_the_alerts_their_names_say() {
@@ -232,26 +159,6 @@ mod tests {
         assert_eq!(
             decide_cap_save(Some("250"), saved),
             CapSave::Send(Money::from_cents(25_000))
-        );
-    }
-
-    #[test]
-    fn the_preview_backend_changes_state_as_the_server_does() {
-        assert_eq!(
-            apply(Change::Enable, monthly_off()).flex.cap,
-            Some(Money::from_cents(10_000))
-        );
-        assert_eq!(
-            apply(Change::Enable, annual(monthly_off())).flex.cap,
-            Some(Money::from_cents(120_000))
-        );
-        let off = apply(Change::Disable, on_with_cap());
-        assert!(!off.flex.enabled && off.flex.cap.is_none());
-        assert_eq!(apply(Change::RemoveCap, on_with_cap()).flex.cap, None);
-        let capped = apply(Change::SetCap(Money::from_cents(25_000)), on_without_cap());
-        assert_eq!(
-            (capped.flex.cap, capped.flex.version),
-            (Some(Money::from_cents(25_000)), 3)
         );
     }
 }

@@ -1,0 +1,75 @@
+//! The Flex Billing card: its frame (title, badge, note), the face its state
+//! calls for (off or on) and its confirmation dialogs.
+
+mod dialogs;
+mod off;
+mod on;
+
+use crate::components::Preset;
+use crate::hooks::use_billing;
+use dialogs::{CardDialogs, Confirmations};
+use leptos::prelude::*;
+use off::OffFace;
+use on::OnFace;
+
+/// The Flex Billing card in every state: off, on with a cap, on without a cap,
+/// and read-only for people who may not manage billing. Shows and changes the
+/// [`Billing`](crate::hooks::Billing) in context.
+#[component]
+pub fn FlexCard(
+    /// Prefix of every element id in the card; the page's card uses the default.
+    #[prop(default = "flex")]
+    id: &'static str,
+) -> impl IntoView {
+    let billing = use_billing();
+    let state = billing.state();
+    let title_id = format!("{id}-card-title");
+    let enabled = Memo::new(move |_| state.with(|s| s.flex.enabled));
+    let can_manage = Memo::new(move |_| state.with(|s| s.viewer.can_manage));
+
+    let confirmations = Confirmations::new(billing);
+    let preset = Preset::current();
+    let inline = match preset {
+        Preset::Open(dialog) => {
+            confirmations.get(dialog).show();
+            true
+        }
+        Preset::Confirmed(dialog) => {
+            let confirmation = confirmations.get(dialog);
+            confirmation.show();
+            confirmation.confirm();
+            true
+        }
+        Preset::Live | Preset::Submitted(_) => false,
+    };
+
+    // Off and on are two faces; with or without a cap is a detail of "on", so
+    // the cap field (and what it announces) lives on when a cap is set or removed.
+    let face = move || {
+        let managing = can_manage.get();
+        if enabled.get() {
+            view! { <OnFace id=id managing=managing confirmations=confirmations /> }.into_any()
+        } else {
+            view! { <OffFace id=id managing=managing confirmations=confirmations /> }.into_any()
+        }
+    };
+
+    // Dialogs are mounted at card level, so a change of face cannot remove an open modal.
+    view! {
+        <section class="card flex-card" aria-labelledby=title_id.clone()>
+            <div class="flex-card__head">
+                <h2 class="card__title" id=title_id.clone() tabindex="-1">"Flex Billing"</h2>
+                <span class="badge" class:badge--on=move || enabled.get()>
+                    {move || if enabled.get() { "On" } else { "Off" }}
+                </span>
+            </div>
+            {face}
+            <Show when=move || !can_manage.get()>
+                <p class="flex-card__note">
+                    "Only workspace owners and admins can change Flex Billing. Ask one of them to make changes."
+                </p>
+            </Show>
+            <CardDialogs id=id confirmations=confirmations inline=inline />
+        </section>
+    }
+}

@@ -1,0 +1,244 @@
+//! The billing hook: one [`Billing`] per page owns the state shown, its fetch
+//! and refresh, the version rule and the one action that applies changes.
+
+use crate::api::{self, ApiError};
+use crate::backend::{Backend, Live};
+use billing_domain::{BillingState, FlexChange};
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// How often the state is re-fetched while the page is visible, so alerts
+/// appear without a reload. A GET of a few hundred bytes; fresher alerts are worth it.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What a change answered: the new state, or why it failed.
+type Answer = Result<BillingState, ApiError>;
+
+/// The page's billing state and the way to change it, shared through context
+/// (see [`provide_billing`] and [`use_billing`]).
+#[derive(Clone, Copy)]
+pub struct Billing {
+    state: RwSignal<Option<BillingState>>,
+    load_error: RwSignal<Option<ApiError>>,
+    fetching: RwSignal<bool>,
+    refetch: Option<Callback<()>>,
+    change: Action<(FlexChange, Reply), ()>,
+}
+
+/// Where the answer to one caller's change goes.
+#[derive(Clone, Copy)]
+struct Reply {
+    pending: RwSignal<bool>,
+    answer: RwSignal<Option<Answer>>,
+}
+
+/// Fetches the billing state of workspace `ws`, keeps it fresh (every 10 s
+/// while the page is visible, on focus, when the tab is shown again) and
+/// provides it to the components below.
+pub fn provide_billing(ws: String) -> Billing {
+    let mut billing = Billing::new(None, Live::new(ws.clone()));
+    let Billing {
+        load_error,
+        fetching,
+        ..
+    } = billing;
+    fetching.set(true);
+    let resource = LocalResource::new(move || {
+        let ws = ws.clone();
+        async move { api::billing(&ws).await }
+    });
+    Effect::new(move |_| {
+        let Some(result) = resource.get() else { return };
+        fetching.set(false);
+        match result {
+            Ok(s) => {
+                billing.accept(s);
+                load_error.set(None);
+            }
+            Err(e) => load_error.set(Some(e)),
+        }
+    });
+    let refetch = move || {
+        fetching.set(true);
+        resource.refetch();
+    };
+    let on_focus = window_event_listener(leptos::ev::focus, move |_| refetch());
+    let on_visible = window_event_listener_untyped("visibilitychange", move |_| {
+        if !document().hidden() {
+            refetch();
+        }
+    });
+    // A hidden tab skips the timer; it catches up when it is shown again.
+    let interval = set_interval_with_handle(
+        move || {
+            if !document().hidden() {
+                refetch();
+            }
+        },
+        REFRESH_EVERY,
+    )
+    .ok();
+    on_cleanup(move || {
+        on_focus.remove();
+        on_visible.remove();
+        if let Some(h) = interval {
+            h.clear();
+        }
+    });
+    billing.refetch = Some(Callback::new(move |_| refetch()));
+    provide_context(billing);
+    billing
+}
+
+/// The [`Billing`] provided above the calling component.
+pub fn use_billing() -> Billing {
+    expect_context::<Billing>()
+}
+
+impl Billing {
+    /// A billing that shows `state` from the start and never fetches; changes
+    /// go to `backend`. Provide it with `<Provider>` (the designers' preview does).
+    pub fn with_state(state: BillingState, backend: impl Backend) -> Billing {
+        Billing::new(Some(state), backend)
+    }
+
+    fn new(state: Option<BillingState>, backend: impl Backend) -> Billing {
+        let state = RwSignal::new(state);
+        let load_error = RwSignal::new(None::<ApiError>);
+        let backend = Rc::new(backend);
+        let change = Action::new_local(move |&(change, reply): &(FlexChange, Reply)| {
+            let sent = state.with_untracked(|s| s.as_ref().map(|s| backend.apply(change, s)));
+            async move {
+                // No state is shown yet, so there is nothing to change.
+                let Some(sent) = sent else {
+                    let _ = reply.pending.try_set(false);
+                    return;
+                };
+                let answer = sent.await;
+                // Taken here rather than by the caller, so the state is
+                // updated even if the caller is gone by the time it arrives.
+                if let Ok(s) = &answer {
+                    accept(state, s.clone());
+                    load_error.set(None);
+                }
+                // The caller may be gone (its part of the card re-rendered).
+                let _ = reply.answer.try_set(Some(answer));
+                let _ = reply.pending.try_set(false);
+            }
+        });
+        Billing {
+            state,
+            load_error,
+            fetching: RwSignal::new(false),
+            refetch: None,
+            change,
+        }
+    }
+
+    fn accept(self, new_state: BillingState) {
+        accept(self.state, new_state);
+    }
+
+    /// What is shown: `None` until the first state arrives, then always a state.
+    pub fn shown(self) -> ReadSignal<Option<BillingState>> {
+        self.state.read_only()
+    }
+
+    /// The state, for the parts of the page that exist once one is shown.
+    #[track_caller]
+    pub fn state(self) -> Signal<BillingState> {
+        let state = self.state;
+        // A shown state is never taken away again; `first` only satisfies the types.
+        let first = state
+            .get_untracked()
+            .expect("Billing::state is used once a state is shown");
+        Signal::derive(move || state.get().unwrap_or_else(|| first.clone()))
+    }
+
+    /// Why the latest fetch failed; cleared by a fetch or change that succeeds.
+    pub fn load_error(self) -> ReadSignal<Option<ApiError>> {
+        self.load_error.read_only()
+    }
+
+    /// True while a fetch is out.
+    pub fn fetching(self) -> ReadSignal<bool> {
+        self.fetching.read_only()
+    }
+
+    /// Fetches the state again now (Retry).
+    pub fn refetch(self) {
+        if let Some(refetch) = self.refetch {
+            refetch.run(());
+        }
+    }
+
+    /// A caller's own channel to the change action: the cap field and each
+    /// dialog see whether *their* change is in flight and what it answered.
+    pub fn request(self) -> Request {
+        Request {
+            change: self.change,
+            reply: Reply {
+                pending: RwSignal::new(false),
+                answer: RwSignal::new(None),
+            },
+        }
+    }
+}
+
+/// The version rule: a state replaces the shown one only if it is not older
+/// ([`BillingState::may_replace`]) and differs, so a slow answer never undoes
+/// a later change and a refresh that changes nothing touches nothing.
+fn accept(state: RwSignal<Option<BillingState>>, new_state: BillingState) {
+    let replace = state.with_untracked(|shown| match shown {
+        None => true,
+        Some(shown) => new_state.may_replace(shown) && *shown != new_state,
+    });
+    if replace {
+        state.set(Some(new_state));
+    }
+}
+
+/// One caller's changes through the page's change action (see [`Billing::request`]).
+#[derive(Clone, Copy)]
+pub struct Request {
+    change: Action<(FlexChange, Reply), ()>,
+    reply: Reply,
+}
+
+impl Request {
+    /// Sends `change`, unless this caller's previous change is still in flight.
+    pub fn send(self, change: FlexChange) {
+        if self.reply.pending.get_untracked() {
+            return;
+        }
+        self.reply.pending.set(true);
+        self.change.dispatch((change, self.reply));
+    }
+
+    /// True while this caller's change is in flight.
+    pub fn pending(self) -> ReadSignal<bool> {
+        self.reply.pending.read_only()
+    }
+
+    /// The answer to this caller's latest change, until [`Request::forget`].
+    pub fn answer(self) -> ReadSignal<Option<Answer>> {
+        self.reply.answer.read_only()
+    }
+
+    /// Why this caller's latest change failed, in words for people.
+    pub fn error(self) -> Signal<Option<String>> {
+        let answer = self.reply.answer;
+        Signal::derive(move || {
+            answer.with(|a| {
+                a.as_ref()
+                    .and_then(|r| r.as_ref().err())
+                    .map(ApiError::message)
+            })
+        })
+    }
+
+    /// Forgets the latest answer (a dialog opened afresh shows no old error).
+    pub fn forget(self) {
+        self.reply.answer.set(None);
+    }
+}
