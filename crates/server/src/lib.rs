@@ -10,6 +10,7 @@ pub mod service;
 pub mod store;
 
 use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::Response;
 use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
@@ -70,16 +71,15 @@ pub fn app(store: SqliteStore, mut config: Config) -> Router {
     router.layer(trace_layer()).with_state(state)
 }
 
+/// The page's files with their cache policy.
+type StaticFiles =
+    SetResponseHeader<ServeDir<ServeFile>, fn(&Response<ServeFileBody>) -> Option<HeaderValue>>;
+
 /// The built page. Unknown paths get `index.html`, so /workspaces/acme/billing
 /// and /preview load the app. Files compressed at build time (`.br`, `.gz`)
 /// are sent when the browser accepts them. Trunk names every asset by its
 /// hash, so assets are cached for good; HTML is revalidated every time.
-fn static_files(
-    dir: &std::path::Path,
-) -> SetResponseHeader<
-    ServeDir<ServeFile>,
-    fn(&axum::response::Response<ServeFileBody>) -> Option<HeaderValue>,
-> {
+fn static_files(dir: &std::path::Path) -> StaticFiles {
     let index = ServeFile::new(dir.join("index.html"))
         .precompressed_br()
         .precompressed_gzip();
@@ -90,7 +90,7 @@ fn static_files(
     SetResponseHeader::overriding(files, CACHE_CONTROL, cache_control)
 }
 
-fn cache_control(response: &axum::response::Response<ServeFileBody>) -> Option<HeaderValue> {
+fn cache_control(response: &Response<ServeFileBody>) -> Option<HeaderValue> {
     let html = response
         .headers()
         .get(CONTENT_TYPE)
@@ -110,10 +110,10 @@ fn trace_layer() -> TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
     tower_http::trace::DefaultMakeSpan,
     tower_http::trace::DefaultOnRequest,
-    impl Fn(&axum::response::Response, std::time::Duration, &tracing::Span) + Clone,
+    impl Fn(&Response, std::time::Duration, &tracing::Span) + Clone,
 > {
     TraceLayer::new_for_http().on_response(
-        |response: &axum::response::Response, latency: std::time::Duration, _: &tracing::Span| {
+        |response: &Response, latency: std::time::Duration, _: &tracing::Span| {
             if let Some(http::error::InternalCause(cause)) = response.extensions().get() {
                 tracing::error!(status = %response.status(), ?latency, "internal error: {cause}");
             } else {
