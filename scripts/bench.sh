@@ -9,6 +9,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --bench
 export PATH="$HOME/.cargo/bin:$PATH"
 export BILLING_TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
-trunk build --release
+scripts/build-page.sh
 cargo build --release -p billing-server
 exec python3 scripts/bench/run.py "${CARGO_TARGET_DIR:-target}/release/billing-server" dist docs/performance.md

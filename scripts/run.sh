@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-trunk build --release
+scripts/build-page.sh
 cargo build --release -p billing-server
 mkdir -p target
 exec "${CARGO_TARGET_DIR:-target}/release/billing-server" \

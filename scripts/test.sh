@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
 
-echo "== page: release build (trunk)"
-trunk build --release
+echo "== page: release build (trunk): the page and the preview"
+scripts/build-page.sh
 
 echo "== page: clippy for wasm32, release"
-cargo clippy --release --target wasm32-unknown-unknown --bin billing-page -- -D warnings
+cargo clippy --release --target wasm32-unknown-unknown --lib --bins -- -D warnings
 
 echo "== tests: domain, page logic, API, end-to-end"
 # Two browsers at a time fit the 2-core machines; each test has its own server, database and browser.

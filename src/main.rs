@@ -1,14 +1,7 @@
-//! The Plan & Billing web app (Leptos, client-side rendered): mounts the page
-//! the URL path names (see [`routes`]).
+//! The Plan & Billing page: mounts the page the URL path names (see
+//! [`routes`]). `/preview` is a separate entry (`preview/main.rs`).
 
-mod api;
-mod backend;
-mod components;
-mod hooks;
-mod pages;
-mod preview;
-mod routes;
-
+use billing_page::{pages, routes};
 use leptos::prelude::*;
 use routes::Route;
 
@@ -18,8 +11,7 @@ fn App() -> impl IntoView {
     match routes::route(&path) {
         Route::Billing(ws) => view! { <pages::billing::BillingPage ws=ws /> }.into_any(),
         Route::Purchase(ws) => view! { <pages::purchase::PurchasePage ws=ws /> }.into_any(),
-        Route::Preview => view! { <preview::PreviewPage /> }.into_any(),
-        Route::NotFound => view! {
+        Route::Preview | Route::NotFound => view! {
             <main class="page">
                 <h1 class="page__title">"Page not found"</h1>
                 <p><a class="link" href=routes::HOME>"Go to Plan & Billing"</a></p>

@@ -1,9 +1,9 @@
 //! The preview's backend: applies a change to a card's fixture as the server
 //! would (through the domain's transition), fails, or never answers.
 
-use crate::api::ApiError;
-use crate::backend::Backend;
 use billing_domain::{BillingState, FlexChange};
+use billing_page::api::ApiError;
+use billing_page::backend::Backend;
 use std::future::Future;
 
 /// What a preview card's backend does when asked for a change.
@@ -57,7 +57,7 @@ fn applied(change: FlexChange, mut current: BillingState) -> Result<BillingState
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::preview::fixtures::{annual, monthly_off, on_with_cap, on_without_cap};
+    use crate::fixtures::{annual, monthly_off, on_with_cap, on_without_cap};
     use billing_domain::{FlexError, Money};
 
     fn apply(change: FlexChange, state: BillingState) -> Result<BillingState, ApiError> {

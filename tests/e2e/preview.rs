@@ -105,3 +105,31 @@ async fn the_page_reads_at_360_px() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_billing_page_loads_one_stylesheet_and_not_the_preview() {
+    run("page_assets", |p| async move {
+        p.sign_in("owner@acme.test", "acme").await;
+        let loaded = p
+            .js("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)")
+            .await;
+        let assets: Vec<&str> = loaded
+            .as_array()
+            .expect("resource entries")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .filter(|path| !path.starts_with("/api/"))
+            .collect();
+        let ends = |ext: &str| assets.iter().filter(|a| a.ends_with(ext)).count();
+        assert_eq!(
+            (ends(".css"), ends(".js"), ends(".wasm"), assets.len()),
+            (1, 1, 1, 3),
+            "besides the HTML, one stylesheet, one script and one wasm: {assets:?}"
+        );
+        assert!(
+            assets.iter().all(|a| !a.contains("preview")),
+            "the page downloads nothing of the preview: {assets:?}"
+        );
+    })
+    .await;
+}

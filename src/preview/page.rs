@@ -1,17 +1,15 @@
-//! `/preview`: every component in every state, side by side, from fixtures.
-//! Needs no API, so `trunk serve` alone shows it; only `main.rs` refers to it.
+//! The preview page: every component in every state, side by side, from
+//! fixtures. Needs no API, so it works without a server.
 
-mod backend;
-mod fixtures;
-
-use crate::api::ApiError;
-use crate::components::{
+use crate::backend::Behaviour;
+use crate::fixtures;
+use billing_domain::{BillingState, PlanInterval};
+use billing_page::api::ApiError;
+use billing_page::components::{
     AlertBanner, CapInput, CardDialog, CreditsSummary, ErrorNotice, FlexCard, Preset, SignInPrompt,
     Skeleton, UsageMeter,
 };
-use crate::hooks::Billing;
-use backend::Behaviour;
-use billing_domain::{BillingState, PlanInterval};
+use billing_page::hooks::Billing;
 use leptos::context::Provider;
 use leptos::prelude::*;
 
