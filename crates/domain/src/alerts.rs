@@ -3,14 +3,12 @@
 use crate::{BillingCycle, BillingState, FlexSettings, Money, UsageSummary};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 /// Share of the cap at which the warning appears.
 pub const WARNING_PERCENT: u32 = 80;
 
 /// One alert about Flex Usage.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Alert {
     /// Spend has reached the cap, or usage was refused at it: usage that needs
     /// more credits is blocked until the cap is raised or the cycle resets on

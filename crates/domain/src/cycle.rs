@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingCycle {
     /// First day of the cycle.
+    #[serde(with = "crate::date_serde")]
     pub start: NaiveDate,
     /// First day of the next cycle (exclusive end; the reset date).
+    #[serde(with = "crate::date_serde")]
     pub end: NaiveDate,
 }
 
@@ -85,8 +87,23 @@ impl YearMonths for NaiveDate {
 }
 
 /// Formats a date for people: `Dec 1, 2026`.
+///
+/// ```
+/// # use billing_domain::human_date;
+/// let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+/// assert_eq!(human_date(d), "Dec 1, 2026");
+/// ```
 pub fn human_date(day: NaiveDate) -> String {
-    day.format("%b %-d, %Y").to_string()
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{} {}, {}",
+        MONTHS[day.month0() as usize],
+        day.day(),
+        day.year()
+    )
 }
 
 #[cfg(test)]

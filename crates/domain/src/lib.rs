@@ -19,6 +19,7 @@ mod cap;
 mod cap_edit;
 mod credits;
 mod cycle;
+mod date_serde;
 mod decimal_serde;
 mod flex;
 mod money;

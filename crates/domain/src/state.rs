@@ -21,6 +21,7 @@ pub struct BillingState {
     /// Who is looking, and what they may do.
     pub viewer: Viewer,
     /// The server's date when this was read (UTC), so page and server agree on the cycle.
+    #[serde(with = "crate::date_serde")]
     pub today: NaiveDate,
 }
 
