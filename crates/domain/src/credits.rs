@@ -87,10 +87,14 @@ pub struct Balances {
     pub flex_enabled: bool,
     /// The flex cap for this cycle; `None` means no limit.
     pub flex_cap: Option<Money>,
-    /// Flex credits drawn so far this cycle. Spend is worked out from the
-    /// total, never summed from rounded pieces, so small draws cannot slip
-    /// under the cap by rounding to $0.00.
+    /// Flex credits drawn so far this cycle. A draw costs what it adds to the
+    /// cost of this total, never a rounded piece on its own, so small draws
+    /// cannot slip by at $0.00 each.
     pub flex_used: Credits,
+    /// What this cycle's Flex Usage has been billed so far (the sum of the
+    /// recorded costs): the cap is held against this, so a change of rate
+    /// during the cycle cannot move what was already spent.
+    pub flex_billed: Money,
     /// Dollars per flex credit.
     pub flex_rate: Money,
 }
@@ -149,7 +153,8 @@ impl fmt::Display for DrawError {
 }
 
 /// Draws `credits` in order: included credits, then prepaid, then Flex Usage
-/// (only while Flex Billing is on, and only within the cap).
+/// (only while Flex Billing is on, and only within the cap: what was billed
+/// this cycle plus the cost of this draw).
 ///
 /// All or nothing: if any part cannot be paid for, nothing is drawn.
 ///
@@ -158,7 +163,7 @@ impl fmt::Display for DrawError {
 /// let b = Balances {
 ///     included_total: Credits::whole(10), included_used: Credits::whole(9),
 ///     prepaid_balance: Credits::whole(1), flex_enabled: true,
-///     flex_cap: Some(Money::from_cents(10_000)), flex_used: Credits::ZERO,
+///     flex_cap: Some(Money::from_cents(10_000)), flex_used: Credits::ZERO, flex_billed: Money::ZERO,
 ///     flex_rate: Money::from_cents(400),
 /// };
 /// let d = draw(&b, Credits::whole(3)).unwrap();
@@ -184,13 +189,18 @@ pub fn draw(b: &Balances, credits: Credits) -> Result<Draw, DrawError> {
         if !b.flex_enabled {
             return Err(DrawError::NoCredits);
         }
-        // The cap is checked against the exact cost, before rounding to cents,
-        // so a stream of tiny draws cannot creep past it half a cent at a time.
+        // What was billed, exactly (the billed cents plus what rounding left
+        // off them), plus this draw's exact cost: a stream of tiny draws cannot
+        // creep past half a cent at a time. And what will be billed after it.
+        // Neither may pass the cap.
         if let Some(cap) = b.flex_cap {
-            if flex_after.amount() * b.flex_rate.amount() > cap.amount() {
+            let rate = b.flex_rate.amount();
+            let unrounded = b.flex_used.amount() * rate - spend_before.amount();
+            let exact = b.flex_billed.amount() + unrounded + flex.amount() * rate;
+            if exact > cap.amount() || b.flex_billed + flex_cost > cap {
                 return Err(DrawError::FlexCapReached {
                     cap,
-                    spend: spend_before,
+                    spend: b.flex_billed,
                 });
             }
         }
@@ -216,6 +226,7 @@ mod tests {
             flex_enabled: true,
             flex_cap: Some(Money::from_cents(10_000)),
             flex_used: Credits::ZERO,
+            flex_billed: Money::ZERO,
             flex_rate: Money::from_cents(400),
         }
     }
@@ -252,6 +263,7 @@ mod tests {
         );
         let at_cap = Balances {
             flex_used: Credits::whole(25),
+            flex_billed: Money::from_cents(10_000),
             ..b
         };
         assert_eq!(
@@ -272,6 +284,7 @@ mod tests {
     fn at_the_cap_included_credits_still_work() {
         let b = Balances {
             flex_used: Credits::whole(25),
+            flex_billed: Money::from_cents(10_000),
             ..balances()
         };
         assert_eq!(
@@ -294,12 +307,46 @@ mod tests {
             let d = draw(&b, thousandth).unwrap();
             spent = spent + d.flex_cost;
             b.flex_used = b.flex_used + d.flex;
+            b.flex_billed = b.flex_billed + d.flex_cost;
         }
         assert_eq!(spent, Money::from_cents(300), "0.75 credits at $4.00");
         assert!(
             matches!(draw(&b, thousandth), Err(DrawError::FlexCapReached { .. })),
             "the cap holds"
         );
+    }
+
+    #[test]
+    fn the_cap_holds_against_what_was_billed_not_todays_rate() {
+        // 25 flex credits billed at $2.00 ($50.00); the rate is now $4.00.
+        let b = Balances {
+            included_total: Credits::ZERO,
+            prepaid_balance: Credits::ZERO,
+            flex_used: Credits::whole(25),
+            flex_billed: Money::from_cents(5_000),
+            ..balances()
+        };
+        let d = draw(&b, Credits::new("12.5".parse().unwrap())).expect("$50.00 of room left");
+        assert_eq!(d.flex_cost, Money::from_cents(5_000));
+        assert!(matches!(
+            draw(&b, Credits::new("12.51".parse().unwrap())),
+            Err(DrawError::FlexCapReached { spend, .. }) if spend == Money::from_cents(5_000)
+        ));
+    }
+
+    #[test]
+    fn a_cap_below_what_was_billed_blocks_every_flex_draw() {
+        let b = Balances {
+            included_total: Credits::ZERO,
+            prepaid_balance: Credits::ZERO,
+            flex_used: Credits::whole(30),
+            flex_billed: Money::from_cents(12_000),
+            ..balances()
+        };
+        assert!(matches!(
+            draw(&b, Credits::new("0.0001".parse().unwrap())),
+            Err(DrawError::FlexCapReached { .. })
+        ));
     }
 
     proptest! {
@@ -313,7 +360,7 @@ mod tests {
                 included_total: Credits::whole(total), included_used: Credits::whole(used),
                 prepaid_balance: Credits::whole(prepaid), flex_enabled,
                 flex_cap: cap.map(Money::from_cents), flex_used: Credits::whole(spend / 400),
-                flex_rate: Money::from_cents(400),
+                flex_billed: Money::from_cents(spend / 400 * 400), flex_rate: Money::from_cents(400),
             };
             let want = Credits::new(Decimal::new(want, 2));
             if let Ok(d) = draw(&b, want) {
@@ -321,7 +368,7 @@ mod tests {
                 prop_assert!(d.prepaid <= b.prepaid_balance);
                 prop_assert!(d.flex.is_zero() || flex_enabled);
                 if let Some(c) = b.flex_cap {
-                    prop_assert!(d.flex.is_zero() || (b.flex_used + d.flex).amount() * b.flex_rate.amount() <= c.amount());
+                    prop_assert!(d.flex.is_zero() || b.flex_billed + d.flex_cost <= c, "never a cent over the cap");
                 }
             }
         }

@@ -88,6 +88,16 @@ impl FlexSettings {
 }
 
 impl FlexChange {
+    /// The change's name in the audit trail: `enabled`, `disabled`, `cap_set`, `cap_removed`.
+    pub fn action(self) -> &'static str {
+        match self {
+            FlexChange::Enable => "enabled",
+            FlexChange::Disable => "disabled",
+            FlexChange::SetCap(_) => "cap_set",
+            FlexChange::RemoveCap => "cap_removed",
+        }
+    }
+
     /// What the change did, in words for the audit trail, given the settings after it.
     pub fn describe(self, after: &FlexSettings) -> String {
         match (self, after.cap) {
@@ -96,6 +106,33 @@ impl FlexChange {
             (FlexChange::Disable, _) => "disabled".into(),
             (FlexChange::SetCap(cap), _) => format!("cap set to {}", cap.plain()),
             (FlexChange::RemoveCap, _) => "cap removed".into(),
+        }
+    }
+}
+
+impl FlexSettings {
+    /// What changed between these settings and `now`, for someone whose
+    /// change was made against these: "the cap is now $50.00".
+    ///
+    /// ```
+    /// use billing_domain::{FlexSettings, Money};
+    /// let mine = FlexSettings { enabled: true, cap: Some(Money::from_cents(10_000)),
+    ///     default_cap: Money::from_cents(10_000), version: 3 };
+    /// let now = FlexSettings { cap: Some(Money::from_cents(5_000)), version: 4, ..mine.clone() };
+    /// assert_eq!(mine.what_changed(&now), "the cap is now $50.00");
+    /// ```
+    pub fn what_changed(&self, now: &FlexSettings) -> String {
+        match (now.enabled, now.cap) {
+            (false, _) if self.enabled => "Flex Billing is now off".into(),
+            (false, _) => "Flex Billing is off".into(),
+            (true, cap) if !self.enabled => match cap {
+                Some(cap) => format!("Flex Billing is now on, with a {cap} cap"),
+                None => "Flex Billing is now on, with no cap".into(),
+            },
+            (true, None) if self.cap.is_some() => "the cap was removed".into(),
+            (true, Some(cap)) if self.cap != Some(cap) => format!("the cap is now {cap}"),
+            (true, Some(cap)) => format!("the cap is {cap}"),
+            (true, None) => "there is no cap".into(),
         }
     }
 }
@@ -173,6 +210,30 @@ mod tests {
             FlexChange::RemoveCap,
         ] {
             assert_eq!(off.apply(c, MONTH), Err(FlexError::FlexDisabled));
+        }
+    }
+
+    #[test]
+    fn what_changed_says_it_in_words() {
+        let on = settings(true, Some(10_000));
+        let cases = [
+            (&on, settings(true, Some(5_000)), "the cap is now $50.00"),
+            (&on, settings(true, None), "the cap was removed"),
+            (&on, settings(false, None), "Flex Billing is now off"),
+            (
+                &settings(false, None),
+                settings(true, Some(10_000)),
+                "Flex Billing is now on, with a $100.00 cap",
+            ),
+            (
+                &settings(true, None),
+                settings(true, Some(2_500)),
+                "the cap is now $25.00",
+            ),
+            (&on, settings(true, Some(10_000)), "the cap is $100.00"),
+        ];
+        for (mine, now, words) in cases {
+            assert_eq!(mine.what_changed(&now), words);
         }
     }
 

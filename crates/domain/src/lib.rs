@@ -39,6 +39,6 @@ pub use plan::{PlanInterval, Role};
 pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};
 pub use usage::{validate_usage, UsageError, ValidUsage, MAX_CREDITS_PER_RECORD, MAX_KEY_LEN};
 pub use wire::{
-    ChangeRequest, ErrorBody, ErrorDetail, SessionInfo, SetCapRequest, UsageRequest, UsageResponse,
-    WorkspaceLink,
+    ActivityEntry, ActivityPage, ChangeRequest, ErrorBody, ErrorDetail, FlexSnapshot, SessionInfo,
+    SetCapRequest, UsageRequest, UsageResponse, WorkspaceLink,
 };

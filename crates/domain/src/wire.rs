@@ -1,10 +1,11 @@
 //! Request and response bodies of the billing API, shared by server and page.
 
-use crate::{Credits, Draw, Role, UsageSummary};
+use crate::{BillingState, Credits, Draw, FlexSettings, Money, Role, UsageSummary};
 use serde::{Deserialize, Serialize};
 
 /// `PUT /api/workspaces/{ws}/flex/cap`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SetCapRequest {
     /// The cap as typed or as a plain decimal string; read with [`crate::parse_cap`].
     pub cap: String,
@@ -13,8 +14,9 @@ pub struct SetCapRequest {
     pub version: Option<u64>,
 }
 
-/// Optional body of enable, disable and remove-cap.
+/// Body of enable, disable and remove-cap: `{"version": n}` (or `{}`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChangeRequest {
     /// If given, the change applies only while the settings are at this version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23,6 +25,7 @@ pub struct ChangeRequest {
 
 /// `POST /api/workspaces/{ws}/usage` (metering).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UsageRequest {
     /// Credits consumed; more than zero, at most four decimal places.
     pub credits: Credits,
@@ -41,11 +44,15 @@ pub struct UsageResponse {
     pub usage: UsageSummary,
 }
 
-/// Every error the API answers: `{"error": {"code", "message"}}`.
+/// Every error the API answers: `{"error": {"code", "message"}}`. A change
+/// refused as stale (`409 version_conflict`) also carries the current `state`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
+    /// The billing state now in force, when the change was made against an older one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<Box<BillingState>>,
 }
 
 /// One API error.
@@ -75,4 +82,48 @@ pub struct WorkspaceLink {
     pub name: String,
     /// Their role in it.
     pub role: Role,
+}
+
+/// Flex Billing settings as one audit line records them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlexSnapshot {
+    /// Whether Flex Billing was on.
+    pub enabled: bool,
+    /// The cap; `None` is no cap (or off).
+    pub cap: Option<Money>,
+}
+
+impl From<&FlexSettings> for FlexSnapshot {
+    fn from(s: &FlexSettings) -> FlexSnapshot {
+        FlexSnapshot {
+            enabled: s.enabled,
+            cap: s.cap,
+        }
+    }
+}
+
+/// One change to Flex Billing, from the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    /// Its place in the trail; later changes have higher ids.
+    pub id: i64,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Who made it (their email), if a person did.
+    pub actor: Option<String>,
+    /// `enabled`, `disabled`, `cap_set` or `cap_removed`.
+    pub action: String,
+    /// The settings before.
+    pub old: Option<FlexSnapshot>,
+    /// The settings after.
+    pub new: Option<FlexSnapshot>,
+}
+
+/// `GET /api/workspaces/{ws}/billing/activity?before=…&limit=…`: newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    /// Up to `limit` changes, newest first.
+    pub entries: Vec<ActivityEntry>,
+    /// Pass as `before` for the next (older) page; `None` at the end.
+    pub next_before: Option<i64>,
 }

@@ -5,6 +5,9 @@ use billing_domain::Role;
 /// The metering token the demo accepts.
 pub const DEMO_METERING_TOKEN: &str = "demo-metering-token";
 
+/// The workspaces the demo seeds; `--demo` refuses a database with others.
+pub const DEMO_WORKSPACES: [&str; 2] = ["acme", "globex"];
+
 /// The demo people, each in both workspaces with this role.
 pub const DEMO_USERS: [(&str, Role); 3] = [
     ("owner@acme.test", Role::Owner),

@@ -10,15 +10,17 @@ pub mod service;
 pub mod store;
 
 use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::fs::ServeFileSystemResponseBody as ServeFileBody;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeader;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_http::trace::TraceLayer;
 
 pub use http::error::ApiError;
@@ -34,6 +36,28 @@ pub struct Config {
     pub demo: bool,
     /// Bearer tokens accepted by the metering endpoint.
     pub metering_tokens: Vec<String>,
+    /// Where people reach the page (`--public-url`); `https://…` makes the
+    /// session cookie `Secure` with the `__Host-` prefix.
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    /// Whether the page is served over HTTPS.
+    pub fn secure(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.len() >= 8 && u[..8].eq_ignore_ascii_case("https://"))
+    }
+
+    /// The session cookie's name: `__Host-`-prefixed over HTTPS, which the
+    /// browser only accepts `Secure`, for `/`, from this very host.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure() {
+            "__Host-billing_session"
+        } else {
+            "billing_session"
+        }
+    }
 }
 
 /// What every handler shares.
@@ -56,6 +80,7 @@ pub fn app(store: SqliteStore, mut config: Config) -> Router {
             .push(demo::DEMO_METERING_TOKEN.to_string());
     }
     let static_dir = config.static_dir.clone();
+    let csp = http::headers::content_security_policy(static_dir.as_deref());
     let state = AppState {
         service: Service::new(store),
         config: Arc::new(config),
@@ -68,7 +93,25 @@ pub fn app(store: SqliteStore, mut config: Config) -> Router {
         Some(dir) => router.fallback_service(static_files(&dir)),
         None => router,
     };
-    router.layer(trace_layer()).with_state(state)
+    let router = http::headers::everywhere(csp)
+        .into_iter()
+        .fold(router, |router, (name, value)| {
+            router.layer(SetResponseHeaderLayer::overriding(name, value))
+        });
+    router
+        .layer(CatchPanicLayer::custom(panic_answer))
+        .layer(trace_layer())
+        .with_state(state)
+}
+
+/// A panic in a handler answers a JSON 500 (and is logged), never a reset connection.
+fn panic_answer(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into());
+    ApiError::internal(format!("panic: {what}")).into_response()
 }
 
 /// The page's files with their cache policy.

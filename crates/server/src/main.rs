@@ -4,6 +4,9 @@ use billing_server::{demo, serve, Config, SqliteStore};
 use clap::Parser;
 use std::path::PathBuf;
 
+/// The shortest metering token accepted outside `--demo`.
+const MIN_TOKEN_LEN: usize = 32;
+
 /// The billing API for the Plan & Billing page.
 #[derive(Parser, Debug)]
 #[command(version, about)]
@@ -14,37 +17,124 @@ struct Args {
     /// SQLite database file (created if missing).
     #[arg(long, default_value = "billing.sqlite3")]
     db: PathBuf,
-    /// The built page to serve (Trunk's dist/ folder).
+    /// The built page to serve (dist/ from scripts/build-page.sh).
     #[arg(long)]
     static_dir: Option<PathBuf>,
-    /// Seed demo data into an empty database and enable demo sign-in.
+    /// Demo mode: seed demo data into an empty database, enable demo sign-in
+    /// and the demo metering token. Loopback addresses and demo data only.
     #[arg(long)]
     demo: bool,
+    /// Where people reach the page, e.g. https://billing.example.com. Over
+    /// https the session cookie is Secure and __Host- prefixed.
+    #[arg(long)]
+    public_url: Option<String>,
     /// The most writes one SQLite commit carries (group commit). 1 commits
     /// every request on its own, for comparison in the benchmark.
     #[arg(long, default_value_t = billing_server::store::DEFAULT_MAX_BATCH)]
     write_batch: usize,
-    /// Bearer token the metering endpoint accepts.
+    /// File holding the bearer token the metering endpoint accepts.
+    #[arg(long, conflicts_with = "metering_token")]
+    metering_token_file: Option<PathBuf>,
+    /// The metering token itself (or env BILLING_METERING_TOKEN). On the command
+    /// line it shows in `ps`: prefer the file or the environment.
     #[arg(long, env = "BILLING_METERING_TOKEN", hide_env_values = true)]
     metering_token: Option<String>,
 }
 
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+fn metering_token(args: &Args) -> Result<Option<String>, Failure> {
+    let token = match &args.metering_token_file {
+        Some(file) => Some(
+            std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read --metering-token-file {}: {e}", file.display()))?
+                .trim()
+                .to_string(),
+        ),
+        None => args.metering_token.clone(),
+    };
+    if let Some(t) = &token {
+        if !args.demo && t.chars().count() < MIN_TOKEN_LEN {
+            return Err(format!(
+                "the metering token is {} characters; outside --demo it must be at least {MIN_TOKEN_LEN}",
+                t.chars().count()
+            )
+            .into());
+        }
+    }
+    Ok(token)
+}
+
+/// `--demo` is a boundary, not a back door.
+fn check_demo(args: &Args, store: &SqliteStore) -> Result<(), Failure> {
+    if !args.addr.ip().is_loopback() {
+        return Err(format!(
+            "--demo serves only loopback addresses (127.0.0.1, ::1); {} is not one. \
+             Run without --demo to serve other addresses.",
+            args.addr
+        )
+        .into());
+    }
+    let foreign: Vec<String> = store
+        .workspace_slugs()?
+        .into_iter()
+        .filter(|slug| !demo::DEMO_WORKSPACES.contains(&slug.as_str()))
+        .collect();
+    if !foreign.is_empty() {
+        return Err(format!(
+            "--demo runs only on its own data, and {} holds workspaces it did not seed ({}). \
+             Use another --db for the demo.",
+            args.db.display(),
+            foreign.join(", ")
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight, exit 0.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> Result<(), Failure> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let args = Args::parse();
+    let token = metering_token(&args)?;
     let store = SqliteStore::open_with_batch(&args.db, args.write_batch)?;
-    if args.demo && store.seed_demo_if_empty()? {
-        tracing::info!("seeded demo data into {}", args.db.display());
+    if args.demo {
+        check_demo(&args, &store)?;
+        if store.seed_demo_if_empty()? {
+            tracing::info!("seeded demo data into {}", args.db.display());
+        }
     }
     if let Some(dir) = &args.static_dir {
         if !dir.join("index.html").exists() {
             tracing::warn!(
-                "{} has no index.html: build the page with `trunk build --release`",
+                "{} has no index.html: build the page with scripts/build-page.sh",
                 dir.display()
             );
         }
@@ -59,11 +149,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let config = Config {
         static_dir: args.static_dir,
         demo: args.demo,
-        metering_tokens: args.metering_token.into_iter().collect(),
+        metering_tokens: token.into_iter().collect(),
+        public_url: args.public_url,
     };
-    serve(listener, store, config, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    serve(listener, store, config, shutdown_signal()).await?;
+    tracing::info!("stopped");
     Ok(())
 }

@@ -2,15 +2,34 @@
 //! who may do it, asks the domain what changes, and writes it with its audit
 //! line. Nothing here knows about HTTP.
 
-use crate::store::{CycleTotals, Store, StoreError, Tx, User, WorkspaceRow};
+use crate::store::{At, AuditLine, CycleTotals, Store, StoreError, Tx, User, WorkspaceRow};
 use billing_domain::{
-    draw, Balances, BillingCycle, BillingState, DrawError, FlexChange, FlexError, PlanInfo, Role,
-    SessionInfo, UsageResponse, UsageSummary, ValidUsage, Viewer, WorkspaceInfo,
+    draw, ActivityPage, Balances, BillingCycle, BillingState, DrawError, FlexChange, FlexError,
+    PlanInfo, Role, SessionInfo, UsageResponse, UsageSummary, ValidUsage, Viewer, WorkspaceInfo,
 };
 use chrono::NaiveDate;
+use std::time::Duration;
 
-/// How long the server keeps a session.
-pub const SESSION_DAYS: i64 = 14;
+/// A session ends this long after sign-in, however busy (absolute lifetime).
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+/// A session ends after this long without a request (idle timeout).
+pub const SESSION_IDLE: Duration = Duration::from_secs(24 * 60 * 60);
+/// How stale a session's "last seen" may get before a request writes it anew:
+/// reads stay reads, and the idle timeout is kept to within this.
+const TOUCH_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Longest page of the activity list.
+pub const MAX_ACTIVITY_PAGE: u32 = 100;
+
+/// Session tokens are kept as their SHA-256, so a copy of the database signs nobody in.
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+fn ago(now: At, d: Duration) -> At {
+    now - chrono::Duration::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
+}
 
 /// Why an operation did not happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +40,8 @@ pub enum ServiceError {
     Forbidden,
     /// No such workspace, or the person is not a member.
     WorkspaceNotFound,
-    /// The settings changed since the version the change names.
-    VersionConflict,
+    /// The settings changed since the version the change names: the state now in force.
+    VersionConflict(Box<BillingState>),
     /// The idempotency key was used for a different amount.
     IdempotencyConflict,
     /// No person with this email (demo sign-in).
@@ -92,11 +111,18 @@ impl<S: Store> Service<S> {
                     return Err(ServiceError::Forbidden);
                 }
                 if expected_version.is_some_and(|v| v != ws.flex.version) {
-                    return Err(ServiceError::VersionConflict);
+                    let now = state_of(tx, &ws, role, &user, today)?;
+                    return Err(ServiceError::VersionConflict(Box::new(now)));
                 }
                 if let Some(next) = ws.flex.apply(change, ws.interval)? {
                     tx.update_flex(ws.id, &next)?;
-                    tx.audit(ws.id, Some(user.id), "flex", &change.describe(&next))?;
+                    let line = AuditLine {
+                        action: change.action(),
+                        detail: change.describe(&next),
+                        old: (&ws.flex).into(),
+                        new: (&next).into(),
+                    };
+                    tx.audit(ws.id, Some(user.id), &line)?;
                 }
                 member_state(tx, &slug, &user, today)
             })
@@ -137,6 +163,7 @@ impl<S: Store> Service<S> {
                     flex_enabled: ws.flex.enabled,
                     flex_cap: ws.flex.cap,
                     flex_used: totals.flex,
+                    flex_billed: totals.flex_cost,
                     flex_rate: ws.flex_rate,
                 };
                 let drawn = match draw(&balances, usage.credits) {
@@ -172,11 +199,27 @@ impl<S: Store> Service<S> {
         outcome.map_err(ServiceError::Draw)
     }
 
-    /// The person whose session `token` is, if it is live.
+    /// The person whose session `token` is, if it is live: not past its
+    /// lifetime, not idle too long. Marks it seen (at most every few minutes).
     pub async fn session_user(&self, token: String) -> Result<Option<User>> {
-        self.store
-            .read(move |tx| Ok(tx.session_user(&token)?))
-            .await
+        let hash = token_hash(&token);
+        let now = chrono::Utc::now();
+        let h = hash.clone();
+        let found = self
+            .store
+            .read(move |tx| {
+                Ok::<_, ServiceError>(tx.session_user(&h, now, ago(now, SESSION_IDLE))?)
+            })
+            .await?;
+        let Some((user, seen)) = found else {
+            return Ok(None);
+        };
+        if ago(now, TOUCH_EVERY) > seen {
+            self.store
+                .write(move |tx| Ok::<_, ServiceError>(tx.touch_session(&hash, now)?))
+                .await?;
+        }
+        Ok(Some(user))
     }
 
     /// Who is signed in and their workspaces.
@@ -209,30 +252,65 @@ impl<S: Store> Service<S> {
         self.store.read(|tx| Ok(tx.users()?)).await
     }
 
-    /// Starts a session for the person with `email`; answers its token.
+    /// Starts a session for the person with `email`; answers its token (only
+    /// its hash is kept). Sessions that have ended are removed on the way.
     pub async fn sign_in(&self, email: String) -> Result<String> {
         let token = format!(
             "{}{}",
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
-        let t = token.clone();
+        let hash = token_hash(&token);
+        let now = chrono::Utc::now();
+        let expires = now + chrono::Duration::from_std(SESSION_LIFETIME).unwrap_or_default();
         self.store
             .write(move |tx| {
                 let user = tx
                     .user_by_email(&email)?
                     .ok_or(ServiceError::UserNotFound(email))?;
-                tx.create_session(&t, user.id, SESSION_DAYS)?;
+                tx.purge_sessions(now, ago(now, SESSION_IDLE))?;
+                tx.create_session(&hash, user.id, now, expires)?;
                 Ok::<_, ServiceError>(())
             })
             .await?;
         Ok(token)
     }
 
-    /// Ends the session `token`.
+    /// Ends the session `token`: it no longer signs anyone in.
     pub async fn sign_out(&self, token: String) -> Result<()> {
+        let hash = token_hash(&token);
         self.store
-            .write(move |tx| Ok(tx.delete_session(&token)?))
+            .write(move |tx| Ok(tx.delete_session(&hash)?))
+            .await
+    }
+
+    /// The changes to Flex Billing in `slug`, newest first, for any member.
+    pub async fn activity(
+        &self,
+        slug: String,
+        user: User,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<ActivityPage> {
+        let limit = limit.clamp(1, MAX_ACTIVITY_PAGE);
+        self.store
+            .read(move |tx| {
+                let (ws, _) = tx
+                    .workspace_for_member(&slug, user.id)?
+                    .ok_or(ServiceError::WorkspaceNotFound)?;
+                // One more than asked tells whether an older page exists.
+                let mut entries = tx.activity(ws.id, before, limit + 1)?;
+                let more = entries.len() > limit as usize;
+                entries.truncate(limit as usize);
+                Ok(ActivityPage {
+                    next_before: if more {
+                        entries.last().map(|e| e.id)
+                    } else {
+                        None
+                    },
+                    entries,
+                })
+            })
             .await
     }
 }

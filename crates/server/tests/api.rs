@@ -1,112 +1,11 @@
 //! The API against a real server on a loopback port with a real SQLite file.
 
-use billing_server::{demo, serve, Config, SqliteStore as Db};
+mod common;
+
+use billing_server::demo;
+use common::*;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-
-struct Server {
-    base: String,
-    db: Db,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-async fn start() -> Server {
-    start_with(true).await
-}
-
-async fn start_with(demo: bool) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("index.html"),
-        "<!doctype html><title>page</title>",
-    )
-    .unwrap();
-    let db = Db::open(&dir.path().join("billing.sqlite3")).unwrap();
-    db.seed_demo_if_empty().unwrap();
-    // A workspace none of the demo people belong to.
-    db.with(|c| {
-        c.execute(
-            "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
-                                     flex_rate_cents, prepaid_rate_cents) VALUES ('initech', 'Initech', 'Growth', 'month', '2025-01-01', 0, 400, 300)",
-            [],
-        )
-    })
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel();
-    let config = Config {
-        static_dir: Some(dir.path().to_path_buf()),
-        demo,
-        metering_tokens: vec!["secret-token".into()],
-    };
-    tokio::spawn(serve(listener, db.clone(), config, async {
-        let _ = stopped.await;
-    }));
-    Server {
-        base,
-        db,
-        stop: Some(stop),
-        _dir: dir,
-    }
-}
-
-impl Server {
-    async fn signed_in(&self, email: &str) -> Client {
-        let client = Client::builder().cookie_store(true).build().unwrap();
-        let r = client
-            .get(format!(
-                "{}/api/dev/login?email={}&next=/api/session",
-                self.base,
-                email.replace('@', "%40")
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "sign-in as {email}");
-        let me: Value = r.json().await.unwrap();
-        assert_eq!(me["email"], email);
-        client
-    }
-
-    fn static_dir(&self) -> &std::path::Path {
-        self._dir.path()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn meter(&self, ws: &str, credits: &str, key: &str) -> (StatusCode, Value) {
-        let r = Client::new()
-            .post(self.url(&format!("/api/workspaces/{ws}/usage")))
-            .bearer_auth("secret-token")
-            .json(&json!({"credits": credits, "idempotency_key": key}))
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json().await.unwrap())
-    }
-}
-
-async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = req.send().await.unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-const OWNER: &str = "owner@acme.test";
-const ADMIN: &str = "admin@acme.test";
-const MEMBER: &str = "member@acme.test";
 
 #[tokio::test]
 async fn billing_state_has_everything_the_card_needs() {
@@ -180,7 +79,11 @@ async fn signed_out_is_401_and_strangers_get_404() {
         let (status, body) = send(c.get(s.url(&format!("/api/workspaces/{ws}/billing")))).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(body["error"]["code"], "workspace_not_found");
-        let (status, _) = send(c.post(s.url(&format!("/api/workspaces/{ws}/flex/enable")))).await;
+        let (status, _) = send(
+            c.post(s.url(&format!("/api/workspaces/{ws}/flex/enable")))
+                .json(&json!({})),
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
@@ -193,11 +96,14 @@ async fn members_read_but_every_change_is_403() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(b["viewer"]["can_manage"], false);
     for req in [
-        m.post(s.url("/api/workspaces/acme/flex/enable")),
-        m.post(s.url("/api/workspaces/globex/flex/disable")),
+        m.post(s.url("/api/workspaces/acme/flex/enable"))
+            .json(&json!({})),
+        m.post(s.url("/api/workspaces/globex/flex/disable"))
+            .json(&json!({})),
         m.put(s.url("/api/workspaces/globex/flex/cap"))
             .json(&json!({"cap": "250"})),
-        m.delete(s.url("/api/workspaces/globex/flex/cap")),
+        m.delete(s.url("/api/workspaces/globex/flex/cap"))
+            .json(&json!({})),
     ] {
         let (status, body) = send(req).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
@@ -215,7 +121,11 @@ async fn members_read_but_every_change_is_403() {
 async fn enable_sets_the_default_cap_for_the_interval_and_admins_may_change() {
     let s = start().await;
     let a = s.signed_in(ADMIN).await;
-    let (status, b) = send(a.post(s.url("/api/workspaces/acme/flex/enable"))).await;
+    let (status, b) = send(
+        a.post(s.url("/api/workspaces/acme/flex/enable"))
+            .json(&json!({})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         (b["flex"]["enabled"].as_bool(), b["flex"]["cap"].as_str()),
@@ -223,12 +133,20 @@ async fn enable_sets_the_default_cap_for_the_interval_and_admins_may_change() {
     );
     assert_eq!(b["flex"]["version"], 2);
 
-    let (_, b) = send(a.post(s.url("/api/workspaces/globex/flex/disable"))).await;
+    let (_, b) = send(
+        a.post(s.url("/api/workspaces/globex/flex/disable"))
+            .json(&json!({})),
+    )
+    .await;
     assert_eq!(
         (b["flex"]["enabled"].as_bool(), &b["flex"]["cap"]),
         (Some(false), &Value::Null)
     );
-    let (_, b) = send(a.post(s.url("/api/workspaces/globex/flex/enable"))).await;
+    let (_, b) = send(
+        a.post(s.url("/api/workspaces/globex/flex/enable"))
+            .json(&json!({})),
+    )
+    .await;
     assert_eq!(b["flex"]["cap"], "1200.00");
 
     // Enabling again changes nothing (the cap someone set is kept).
@@ -238,7 +156,11 @@ async fn enable_sets_the_default_cap_for_the_interval_and_admins_may_change() {
     )
     .await;
     assert_eq!(b["flex"]["cap"], "2500.00");
-    let (_, b) = send(a.post(s.url("/api/workspaces/globex/flex/enable"))).await;
+    let (_, b) = send(
+        a.post(s.url("/api/workspaces/globex/flex/enable"))
+            .json(&json!({})),
+    )
+    .await;
     assert_eq!(b["flex"]["cap"], "2500.00");
 }
 
@@ -253,7 +175,11 @@ async fn cap_is_set_validated_and_removed() {
         (StatusCode::CONFLICT, Some("flex_disabled"))
     );
 
-    send(o.post(s.url("/api/workspaces/acme/flex/enable"))).await;
+    send(
+        o.post(s.url("/api/workspaces/acme/flex/enable"))
+            .json(&json!({})),
+    )
+    .await;
     let (status, b) = send(o.put(&cap_url).json(&json!({"cap": "250.5"}))).await;
     assert_eq!(
         (status, b["flex"]["cap"].as_str()),
@@ -297,6 +223,14 @@ async fn cap_is_set_validated_and_removed() {
         (status, body["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("version_conflict"))
     );
+    assert_eq!(
+        (
+            body["state"]["flex"]["cap"].as_str(),
+            body["state"]["flex"]["version"].as_u64()
+        ),
+        (Some("250.50"), Some(version)),
+        "a stale change answers the state in force"
+    );
     let (status, _) = send(
         o.put(&cap_url)
             .json(&json!({"cap": "300", "version": version})),
@@ -304,7 +238,7 @@ async fn cap_is_set_validated_and_removed() {
     .await;
     assert_eq!(status, StatusCode::OK);
 
-    let (status, b) = send(o.delete(&cap_url)).await;
+    let (status, b) = send(o.delete(&cap_url).json(&json!({}))).await;
     assert_eq!(
         (status, &b["flex"]["cap"], b["flex"]["enabled"].as_bool()),
         (StatusCode::OK, &Value::Null, Some(true))
@@ -344,7 +278,11 @@ async fn usage_draws_included_then_prepaid_then_flex_then_blocks_at_the_cap() {
         b["usage"]["blocked"], false,
         "only refusals at the flex cap count"
     );
-    send(o.post(s.url("/api/workspaces/acme/flex/enable"))).await;
+    send(
+        o.post(s.url("/api/workspaces/acme/flex/enable"))
+            .json(&json!({})),
+    )
+    .await;
     let (status, r) = s.meter("acme", "6", "k3").await;
     assert_eq!(
         status,
@@ -562,7 +500,12 @@ async fn sign_in_root_and_page_routes() {
         (StatusCode::NOT_FOUND, Some("not_found"))
     );
 
-    let r = c.post(s.url("/api/session/logout")).send().await.unwrap();
+    let r = c
+        .post(s.url("/api/session/logout"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (status, _) = send(c.get(s.url("/api/session"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

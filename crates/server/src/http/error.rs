@@ -7,7 +7,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use billing_domain::{CapError, ErrorBody, ErrorDetail, UsageError};
+use billing_domain::{BillingState, CapError, ErrorBody, ErrorDetail, UsageError};
 
 /// An error answered as `{"error": {"code", "message"}}` with `status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// For a stale change: the billing state now in force.
+    state: Option<Box<BillingState>>,
     /// For internal errors: what went wrong, for the log (never sent).
     cause: Option<String>,
 }
@@ -29,8 +31,33 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            state: None,
             cause: None,
         }
+    }
+
+    pub fn cross_origin_request() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin_request",
+            "Changes are only accepted from the Plan & Billing page itself.",
+        )
+    }
+
+    pub fn unsupported_media_type() -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the request body as JSON, with Content-Type: application/json.",
+        )
+    }
+
+    pub fn payload_too_large() -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is too large.",
+        )
     }
 
     pub fn unauthorized() -> ApiError {
@@ -51,6 +78,14 @@ impl ApiError {
 
     pub fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.")
+    }
+
+    pub fn workspace_not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "workspace_not_found",
+            "No such workspace, or you are not a member of it.",
+        )
     }
 
     pub fn demo_only() -> ApiError {
@@ -94,16 +129,15 @@ impl From<ServiceError> for ApiError {
                 "forbidden",
                 "Only workspace owners and admins can change Flex Billing.",
             ),
-            ServiceError::WorkspaceNotFound => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "workspace_not_found",
-                "No such workspace, or you are not a member of it.",
-            ),
-            ServiceError::VersionConflict => ApiError::new(
-                StatusCode::CONFLICT,
-                "version_conflict",
-                "Flex Billing settings changed since they were loaded. Reload to see the latest.",
-            ),
+            ServiceError::WorkspaceNotFound => ApiError::workspace_not_found(),
+            ServiceError::VersionConflict(now) => ApiError {
+                state: Some(now),
+                ..ApiError::new(
+                    StatusCode::CONFLICT,
+                    "version_conflict",
+                    "Someone changed Flex Billing since this page loaded it. Nothing was changed; the answer holds the settings now in force.",
+                )
+            },
             ServiceError::IdempotencyConflict => ApiError::new(
                 StatusCode::CONFLICT,
                 "idempotency_conflict",
@@ -114,6 +148,7 @@ impl From<ServiceError> for ApiError {
                 "user_not_found",
                 format!("No demo user {email}."),
             ),
+
             ServiceError::Flex(e) => ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string()),
             ServiceError::Draw(e) => {
                 ApiError::new(StatusCode::PAYMENT_REQUIRED, e.code(), e.to_string())
@@ -138,16 +173,19 @@ impl From<UsageError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> ApiError {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Send the request body as JSON, with Content-Type: application/json.",
-            ),
+            JsonRejection::MissingJsonContentType(_) => ApiError::unsupported_media_type(),
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::payload_too_large()
+            }
+            // serde's words for a field the body type does not have.
+            JsonRejection::JsonDataError(e) if e.body_text().contains("unknown field") => {
                 ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "The request body is too large.",
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_field",
+                    format!(
+                        "The request body has a field this route does not take: {}",
+                        e.body_text()
+                    ),
                 )
             }
             e => ApiError::invalid_request(format!(
@@ -177,6 +215,7 @@ impl IntoResponse for ApiError {
                 code: self.code.to_string(),
                 message: self.message,
             },
+            state: self.state,
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(cause) = self.cause {

@@ -1,12 +1,12 @@
-//! What handlers take from a request, as axum extractors: JSON bodies whose
-//! every rejection answers our error shape, the signed-in person, and the
-//! metering token. No handler reads raw bytes or a header itself.
+//! What handlers take from a request, as axum extractors: JSON bodies and
+//! queries whose every rejection answers our error shape, the workspace in the
+//! path, the signed-in person, and the metering token. No handler reads raw
+//! bytes or a header itself.
 
 use super::error::ApiError;
 use crate::store::User;
 use crate::AppState;
-use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -15,8 +15,47 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "billing_session";
+/// A workspace named in the path: `[a-z0-9-]{1,63}`, as the schema holds
+/// them. Anything else is answered as an unknown workspace, before any look-up.
+pub struct Ws(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ws {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state).await?;
+        let slug = params
+            .into_iter()
+            .find(|(name, _)| name == "ws")
+            .map(|(_, value)| value)
+            .ok_or_else(ApiError::workspace_not_found)?;
+        if is_slug(&slug) {
+            Ok(Ws(slug))
+        } else {
+            Err(ApiError::workspace_not_found())
+        }
+    }
+}
+
+/// Whether `s` can name a workspace: 1 to 63 lowercase letters, digits and dashes.
+pub fn is_slug(s: &str) -> bool {
+    (1..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A query string, whose every rejection (a malformed or repeated parameter)
+/// answers our error shape.
+pub struct AppQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(AppQuery(value))
+    }
+}
 
 /// A JSON body (and a JSON answer). Malformed JSON, wrong types, a missing
 /// JSON content type and a body over the limit all answer our error shape.
@@ -37,38 +76,19 @@ impl<T: Serialize> IntoResponse for AppJson<T> {
     }
 }
 
-/// A JSON body that may be left out: an empty body is `T::default()`.
-pub struct OptionalJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let headers = req.headers().clone();
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::from(axum::extract::rejection::JsonRejection::from(e)))?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(OptionalJson(T::default()));
-        }
-        let mut req = Request::new(Body::from(bytes));
-        *req.headers_mut() = headers;
-        let AppJson(value) = AppJson::<T>::from_request(req, state).await?;
-        Ok(OptionalJson(value))
-    }
-}
-
 /// The session cookie's value, if the request carries one.
 pub struct SessionCookie(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for SessionCookie {
+impl FromRequestParts<AppState> for SessionCookie {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        Ok(SessionCookie(
-            jar.get(SESSION_COOKIE).map(|c| c.value().to_string()),
-        ))
+        let name = state.config.session_cookie_name();
+        Ok(SessionCookie(jar.get(name).map(|c| c.value().to_string())))
     }
 }
 
@@ -106,12 +126,14 @@ impl FromRequestParts<AppState> for MeteringToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // The scheme is case-insensitive (RFC 9110); the token is compared in constant time.
         let given = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .ok_or_else(ApiError::invalid_metering_token)?;
         let accepted = state
             .config

@@ -5,13 +5,21 @@
 mod billing;
 pub mod error;
 pub mod extract;
+mod guard;
+pub mod headers;
 mod session;
 mod usage;
 
 use crate::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{HeaderValue, CACHE_CONTROL};
 use axum::routing::{get, post, put};
 use axum::Router;
 use error::ApiError;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The largest request body any API route takes: every body is a few fields.
+pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 pub use session::{root, signin};
 
@@ -22,6 +30,7 @@ pub fn api() -> Router<AppState> {
         .route("/session/logout", post(session::logout))
         .route("/dev/login", get(session::dev_login))
         .route("/workspaces/{ws}/billing", get(billing::billing))
+        .route("/workspaces/{ws}/billing/activity", get(billing::activity))
         .route("/workspaces/{ws}/flex/enable", post(billing::enable))
         .route("/workspaces/{ws}/flex/disable", post(billing::disable))
         .route(
@@ -31,6 +40,14 @@ pub fn api() -> Router<AppState> {
         .route("/workspaces/{ws}/usage", post(usage::record))
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .layer(axum::middleware::from_fn(
+            guard::changes_only_from_our_origin_as_json,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// The server's date (UTC): the billing cycle is worked out from it.

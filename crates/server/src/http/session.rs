@@ -2,10 +2,11 @@
 //! pages that send people where they belong (`/`, `/signin`).
 
 use super::error::ApiError;
-use super::extract::{AppJson, MaybeUser, SessionCookie, SESSION_COOKIE};
+use super::extract::{AppJson, AppQuery, MaybeUser, SessionCookie};
+use crate::service::{ServiceError, SESSION_LIFETIME};
 use crate::store::User;
 use crate::{demo, AppState};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -29,8 +30,9 @@ pub async fn logout(
     if let Some(token) = token {
         s.service.sign_out(token).await?;
     }
+    let name = s.config.session_cookie_name();
     Ok((
-        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        jar.remove(Cookie::build(name).path("/")),
         StatusCode::NO_CONTENT,
     ))
 }
@@ -57,15 +59,20 @@ fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-/// The session cookie: HttpOnly (no script reads it) and SameSite=Strict (no
-/// other site can make the browser send it, which also stops CSRF). It lasts
-/// for the browser session; the server forgets it after
-/// [`SESSION_DAYS`](crate::service::SESSION_DAYS).
-fn session_cookie(value: String) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, value))
+/// The session cookie: HttpOnly (no script reads it), SameSite=Strict (no
+/// other site can make the browser send it), `Path=/`, and a Max-Age of the
+/// session's absolute lifetime. Served over HTTPS (`--public-url https://…`)
+/// it is also `Secure` and named with the `__Host-` prefix, which binds it to
+/// this host.
+fn session_cookie(s: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build((s.config.session_cookie_name(), value))
         .http_only(true)
         .same_site(SameSite::Strict)
         .path("/")
+        .max_age(::cookie::time::Duration::seconds(
+            SESSION_LIFETIME.as_secs() as i64,
+        ))
+        .secure(s.config.secure())
         .build()
 }
 
@@ -73,7 +80,7 @@ fn session_cookie(value: String) -> Cookie<'static> {
 /// or a session for one of them and a redirect to `next`.
 pub async fn dev_login(
     State(s): State<AppState>,
-    Query(q): Query<LoginQuery>,
+    AppQuery(q): AppQuery<LoginQuery>,
     jar: CookieJar,
 ) -> Result<Response, ApiError> {
     if !s.config.demo {
@@ -84,8 +91,16 @@ pub async fn dev_login(
         let people = s.service.people().await?;
         return Ok(Html(demo::sign_in_page(&people, &next)).into_response());
     };
-    let token = s.service.sign_in(email.trim().to_string()).await?;
-    Ok((jar.add(session_cookie(token)), Redirect::to(&next)).into_response())
+    // The demo's sign-in lets in the demo people, and nobody else.
+    let email = email.trim().to_string();
+    if !demo::DEMO_USERS
+        .iter()
+        .any(|(demo_email, _)| *demo_email == email)
+    {
+        return Err(ServiceError::UserNotFound(email).into());
+    }
+    let token = s.service.sign_in(email).await?;
+    Ok((jar.add(session_cookie(&s, token)), Redirect::to(&next)).into_response())
 }
 
 /// `/`: the signed-in person's first workspace, or the way to sign in.
@@ -104,7 +119,7 @@ pub async fn root(
 }
 
 /// `/signin?next=/path`: where the page sends people who are signed out.
-pub async fn signin(State(s): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn signin(State(s): State<AppState>, AppQuery(q): AppQuery<LoginQuery>) -> Response {
     sign_in_for(&s, q.next.as_deref().unwrap_or("/"))
 }
 

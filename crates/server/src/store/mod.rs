@@ -6,7 +6,10 @@ mod sqlite;
 
 pub use sqlite::{SqliteStore, DEFAULT_MAX_BATCH};
 
-use billing_domain::{Credits, Draw, FlexSettings, Money, PlanInterval, Role, WorkspaceLink};
+use billing_domain::{
+    ActivityEntry, Credits, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
+    WorkspaceLink,
+};
 use chrono::NaiveDate;
 use std::fmt;
 use std::future::Future;
@@ -25,6 +28,20 @@ impl std::error::Error for StoreError {}
 
 /// What every store call answers.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A moment, in UTC.
+pub type At = chrono::DateTime<chrono::Utc>;
+
+/// One line of the audit trail: what a change did, and the settings before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    /// `enabled`, `disabled`, `cap_set`, `cap_removed`.
+    pub action: &'static str,
+    /// In words: "cap set to 250.00".
+    pub detail: String,
+    pub old: FlexSnapshot,
+    pub new: FlexSnapshot,
+}
 
 /// A signed-in person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,9 +118,16 @@ pub trait Tx {
         &mut self,
         workspace_id: i64,
         user_id: Option<i64>,
-        action: &str,
-        detail: &str,
+        line: &AuditLine,
     ) -> StoreResult<()>;
+    /// The audit trail of a workspace, newest first: up to `limit` lines with
+    /// ids below `before` (all, without it).
+    fn activity(
+        &mut self,
+        workspace_id: i64,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<ActivityEntry>>;
 
     /// The running totals of the cycle that started on `cycle_start` (one row, never a scan).
     fn cycle_totals(
@@ -138,12 +162,28 @@ pub trait Tx {
     fn user_by_email(&mut self, email: &str) -> StoreResult<Option<User>>;
     /// A person's workspaces, first joined first.
     fn workspaces_of(&mut self, user_id: i64) -> StoreResult<Vec<WorkspaceLink>>;
-    /// Starts a session under `token` for `days`.
-    fn create_session(&mut self, token: &str, user_id: i64, days: i64) -> StoreResult<()>;
-    /// The person of a live session.
-    fn session_user(&mut self, token: &str) -> StoreResult<Option<User>>;
+    /// Starts a session, kept under the hash of its token, until `expires_at`.
+    fn create_session(
+        &mut self,
+        token_hash: &str,
+        user_id: i64,
+        now: At,
+        expires_at: At,
+    ) -> StoreResult<()>;
+    /// The person of a session that has not expired at `now` and was seen
+    /// after `idle_since`, with when it was last seen.
+    fn session_user(
+        &mut self,
+        token_hash: &str,
+        now: At,
+        idle_since: At,
+    ) -> StoreResult<Option<(User, At)>>;
+    /// Marks a session seen at `now`.
+    fn touch_session(&mut self, token_hash: &str, now: At) -> StoreResult<()>;
     /// Ends a session.
-    fn delete_session(&mut self, token: &str) -> StoreResult<()>;
+    fn delete_session(&mut self, token_hash: &str) -> StoreResult<()>;
+    /// Removes every session expired at `now` or idle since before `idle_since`.
+    fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize>;
 }
 
 /// A database the service runs its transactions on.

@@ -21,6 +21,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/001_init.sql")),
         M::up(include_str!("migrations/002_blocked_usage.sql")),
         M::up(include_str!("migrations/003_running_totals.sql")),
+        M::up(include_str!("migrations/004_sessions_slugs_audit.sql")),
     ])
 }
 
@@ -93,6 +94,15 @@ impl SqliteStore {
     pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
         let mut conn = connect(&self.0.path).expect("open the database file");
         f(&mut conn)
+    }
+
+    /// The slug of every workspace in the database.
+    pub fn workspace_slugs(&self) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT slug FROM workspaces ORDER BY id")?;
+            let slugs = stmt.query_map([], |r| r.get(0))?;
+            Ok(slugs.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Seeds the demo workspaces and people into an empty database. Answers whether it did.

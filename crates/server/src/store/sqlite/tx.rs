@@ -3,8 +3,13 @@
 //! boundary as domain types.
 
 use crate::demo::DEMO_USERS;
-use crate::store::{CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User, WorkspaceRow};
-use billing_domain::{Credits, Draw, FlexSettings, Money, PlanInterval, Role, WorkspaceLink};
+use crate::store::{
+    At, AuditLine, CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User, WorkspaceRow,
+};
+use billing_domain::{
+    ActivityEntry, Credits, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
+    WorkspaceLink,
+};
 use chrono::NaiveDate;
 use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
@@ -75,7 +80,7 @@ fn workspace_from_row(r: &Row<'_>) -> rusqlite::Result<WorkspaceRow> {
 }
 
 fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339()
+    at_text(chrono::Utc::now())
 }
 
 impl Tx for SqliteTx<'_> {
@@ -132,14 +137,46 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         workspace_id: i64,
         user_id: Option<i64>,
-        action: &str,
-        detail: &str,
+        line: &AuditLine,
     ) -> StoreResult<()> {
+        let json =
+            |v: &FlexSnapshot| serde_json::to_string(v).map_err(|e| StoreError(e.to_string()));
         self.0.execute(
-            "INSERT INTO audit_log (workspace_id, user_id, action, detail, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![workspace_id, user_id, action, detail, now_text()],
+            "INSERT INTO audit_log (workspace_id, user_id, action, detail, at, old_value, new_value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![workspace_id, user_id, line.action, line.detail, now_text(), json(&line.old)?, json(&line.new)?],
         )?;
         Ok(())
+    }
+
+    fn activity(
+        &mut self,
+        workspace_id: i64,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<ActivityEntry>> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT a.id, a.at, u.email, a.action, a.old_value, a.new_value
+               FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+              WHERE a.workspace_id = ?1 AND a.id < ?2
+              ORDER BY a.id DESC LIMIT ?3",
+        )?;
+        let snapshot =
+            |text: Option<String>| text.and_then(|t| serde_json::from_str::<FlexSnapshot>(&t).ok());
+        let rows = stmt.query_map(
+            params![workspace_id, before.unwrap_or(i64::MAX), limit],
+            |r| {
+                Ok(ActivityEntry {
+                    id: r.get("id")?,
+                    at: r.get("at")?,
+                    actor: r.get("email")?,
+                    action: r.get("action")?,
+                    old: snapshot(r.get("old_value")?),
+                    new: snapshot(r.get("new_value")?),
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn cycle_totals(
@@ -302,42 +339,74 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn create_session(&mut self, token: &str, user_id: i64, days: i64) -> StoreResult<()> {
-        let now = chrono::Utc::now();
+    fn create_session(
+        &mut self,
+        token_hash: &str,
+        user_id: i64,
+        now: At,
+        expires_at: At,
+    ) -> StoreResult<()> {
         self.0.execute(
-            "INSERT INTO sessions (token, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                token,
-                user_id,
-                now.to_rfc3339(),
-                (now + chrono::Duration::days(days)).to_rfc3339()
-            ],
+            "INSERT INTO sessions (token, user_id, created_at, expires_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?3)",
+            params![token_hash, user_id, at_text(now), at_text(expires_at)],
         )?;
         Ok(())
     }
 
-    fn session_user(&mut self, token: &str) -> StoreResult<Option<User>> {
+    fn session_user(
+        &mut self,
+        token_hash: &str,
+        now: At,
+        idle_since: At,
+    ) -> StoreResult<Option<(User, At)>> {
         let found = self
             .0
             .prepare_cached(
-                "SELECT u.id, u.email FROM sessions s JOIN users u ON u.id = s.user_id
-                  WHERE s.token = ?1 AND s.expires_at > ?2",
+                "SELECT u.id, u.email, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+                  WHERE s.token = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3",
             )?
-            .query_row(params![token, now_text()], |r| {
-                Ok(User {
-                    id: r.get("id")?,
-                    email: r.get("email")?,
-                })
+            .query_row(params![token_hash, at_text(now), at_text(idle_since)], |r| {
+                let seen: String = r.get("last_seen_at")?;
+                let seen = chrono::DateTime::parse_from_rfc3339(&seen)
+                    .map_err(|_| conversion("last seen"))?
+                    .with_timezone(&chrono::Utc);
+                Ok((
+                    User {
+                        id: r.get("id")?,
+                        email: r.get("email")?,
+                    },
+                    seen,
+                ))
             })
             .optional()?;
         Ok(found)
     }
 
-    fn delete_session(&mut self, token: &str) -> StoreResult<()> {
-        self.0
-            .execute("DELETE FROM sessions WHERE token = ?1", params![token])?;
+    fn touch_session(&mut self, token_hash: &str, now: At) -> StoreResult<()> {
+        self.0.execute(
+            "UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1",
+            params![token_hash, at_text(now)],
+        )?;
         Ok(())
     }
+
+    fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
+        self.0
+            .execute("DELETE FROM sessions WHERE token = ?1", params![token_hash])?;
+        Ok(())
+    }
+
+    fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize> {
+        Ok(self.0.execute(
+            "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2",
+            params![at_text(now), at_text(idle_since)],
+        )?)
+    }
+}
+
+/// Moments are stored as fixed-width RFC 3339 in UTC, so text order is time order.
+fn at_text(at: At) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Seeds the demo if the database has no workspace yet. Answers whether it did.

@@ -1,0 +1,112 @@
+//! What the API tests share: a real server on a loopback port with a real
+//! SQLite file and demo data, and small request helpers.
+#![allow(dead_code)]
+
+use billing_server::{serve, Config, SqliteStore as Db};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+pub struct Server {
+    pub base: String,
+    pub db: Db,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn start() -> Server {
+    start_with(true).await
+}
+
+pub async fn start_with(demo: bool) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>page</title>",
+    )
+    .unwrap();
+    let db = Db::open(&dir.path().join("billing.sqlite3")).unwrap();
+    db.seed_demo_if_empty().unwrap();
+    // A workspace none of the demo people belong to.
+    db.with(|c| {
+        c.execute(
+            "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
+                                     flex_rate_cents, prepaid_rate_cents) VALUES ('initech', 'Initech', 'Growth', 'month', '2025-01-01', 0, 400, 300)",
+            [],
+        )
+    })
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let config = Config {
+        static_dir: Some(dir.path().to_path_buf()),
+        demo,
+        metering_tokens: vec!["secret-token".into()],
+        public_url: None,
+    };
+    tokio::spawn(serve(listener, db.clone(), config, async {
+        let _ = stopped.await;
+    }));
+    Server {
+        base,
+        db,
+        stop: Some(stop),
+        _dir: dir,
+    }
+}
+
+impl Server {
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let client = Client::builder().cookie_store(true).build().unwrap();
+        let r = client
+            .get(format!(
+                "{}/api/dev/login?email={}&next=/api/session",
+                self.base,
+                email.replace('@', "%40")
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "sign-in as {email}");
+        let me: Value = r.json().await.unwrap();
+        assert_eq!(me["email"], email);
+        client
+    }
+
+    pub fn static_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn meter(&self, ws: &str, credits: &str, key: &str) -> (StatusCode, Value) {
+        let r = Client::new()
+            .post(self.url(&format!("/api/workspaces/{ws}/usage")))
+            .bearer_auth("secret-token")
+            .json(&json!({"credits": credits, "idempotency_key": key}))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+}
+
+pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+pub const OWNER: &str = "owner@acme.test";
+pub const ADMIN: &str = "admin@acme.test";
+pub const MEMBER: &str = "member@acme.test";
