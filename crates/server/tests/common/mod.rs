@@ -26,6 +26,15 @@ pub async fn start() -> Server {
 }
 
 pub async fn start_with(demo: bool) -> Server {
+    start_config(Config {
+        demo,
+        ..Config::default()
+    })
+    .await
+}
+
+/// A server with `config` (its static folder and metering token are the test's own).
+pub async fn start_config(config: Config) -> Server {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("index.html"),
@@ -48,9 +57,8 @@ pub async fn start_with(demo: bool) -> Server {
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let config = Config {
         static_dir: Some(dir.path().to_path_buf()),
-        demo,
         metering_tokens: vec!["secret-token".into()],
-        public_url: None,
+        ..config
     };
     tokio::spawn(serve(listener, db.clone(), config, async {
         let _ = stopped.await;
@@ -98,6 +106,28 @@ impl Server {
             .await
             .unwrap();
         (r.status(), r.json().await.unwrap())
+    }
+}
+
+/// The billing state of `ws` as its owner reads it, to compare before and after.
+pub async fn state_of(s: &Server, ws: &str) -> Value {
+    let c = s.signed_in(OWNER).await;
+    let (_, b) = send(c.get(s.url(&format!("/api/workspaces/{ws}/billing")))).await;
+    b
+}
+
+/// Appends one figure to the reliability report this run writes (scripts/test.sh
+/// renders docs/reliability.md from them). Does nothing outside that run.
+pub fn figure(name: &str, value: impl std::fmt::Display) {
+    if let Ok(path) = std::env::var("RELIABILITY_FIGURES") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{name}\t{value}");
+        }
     }
 }
 
