@@ -16,11 +16,17 @@ cargo clippy --release --target wasm32-unknown-unknown --lib --bins -- -D warnin
 echo "== tests: domain, page logic, API, end-to-end"
 # Two browsers at a time fit the 2-core machines; each test has its own server, database and browser.
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+export RELIABILITY_FIGURES
+RELIABILITY_FIGURES=$(mktemp)
+trap 'rm -f "$log" "$RELIABILITY_FIGURES"' EXIT
 set +e
 cargo test --workspace -- --test-threads="${E2E_THREADS:-2}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+if [ "$status" = 0 ]; then
+  python3 scripts/reliability-report.py "$RELIABILITY_FIGURES" "$log" > docs/reliability.md
+  echo "== wrote docs/reliability.md"
+fi
 # One closing line for the whole run, summed over every test binary.
 awk '/^test result:/ { for (i = 2; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i - 1); if ($i ~ /^failed;/) f += $(i - 1) } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

@@ -127,3 +127,49 @@ pub struct ActivityPage {
     /// Pass as `before` for the next (older) page; `None` at the end.
     pub next_before: Option<i64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse_cap, validate_usage};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any body at all: refused, or read exactly; never a panic.
+        #[test]
+        fn any_body_is_refused_or_read_exactly(body in "\\PC{0,80}") {
+            if let Ok(req) = serde_json::from_str::<SetCapRequest>(&body) {
+                let _ = parse_cap(&req.cap);
+            }
+            if let Ok(req) = serde_json::from_str::<UsageRequest>(&body) {
+                let _ = validate_usage(&req);
+            }
+            let _ = serde_json::from_str::<ChangeRequest>(&body);
+        }
+
+        /// Bodies shaped like ours, with any value in their fields.
+        #[test]
+        fn our_shapes_with_any_values(value in "\\PC{0,40}", version in any::<Option<u64>>()) {
+            let cap = serde_json::json!({"cap": value, "version": version});
+            if let Ok(req) = serde_json::from_value::<SetCapRequest>(cap) {
+                if let Ok(m) = parse_cap(&req.cap) {
+                    prop_assert!(m.cents() >= crate::MIN_CAP_CENTS && m.cents() <= crate::MAX_CAP_CENTS);
+                }
+            }
+            let usage = serde_json::json!({"credits": value, "idempotency_key": value});
+            if let Ok(req) = serde_json::from_value::<UsageRequest>(usage) {
+                if let Ok(v) = validate_usage(&req) {
+                    let exact: rust_decimal::Decimal = value.parse().unwrap();
+                    prop_assert_eq!(v.credits.amount(), exact.normalize());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn request_bodies_refuse_unknown_fields() {
+        assert!(serde_json::from_str::<SetCapRequest>(r#"{"cap": "250", "versoin": 3}"#).is_err());
+        assert!(serde_json::from_str::<ChangeRequest>(r#"{"version": 3}"#).is_ok());
+        assert!(serde_json::from_str::<ChangeRequest>(r#"{"verison": 3}"#).is_err());
+    }
+}

@@ -590,6 +590,12 @@ async fn concurrent_metering_at_the_cap_takes_exactly_the_room_left() {
         recorded_cents, 117_600,
         "the records add up to the running total"
     );
+    figure("concurrent metering clients at the cap", 64);
+    figure("cents over the cap", (recorded_cents - 120_000).max(0));
+    figure(
+        "requests accepted at the cap (exactly the room: 42)",
+        accepted,
+    );
 }
 
 #[tokio::test]
@@ -620,6 +626,8 @@ async fn concurrent_retries_of_one_key_record_once() {
         })
         .unwrap();
     assert_eq!(rows, 1);
+    figure("concurrent retries of one idempotency key", 32);
+    figure("duplicate records", rows - 1);
     let c = s.signed_in(OWNER).await;
     let (_, b) = send(c.get(s.url("/api/workspaces/globex/billing"))).await;
     assert_eq!(b["usage"]["included_used"], "1.5");

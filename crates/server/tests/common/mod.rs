@@ -36,8 +36,11 @@ pub async fn start_with(demo: bool) -> Server {
 /// A server with `config` (its static folder and metering token are the test's own).
 pub async fn start_config(config: Config) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    // The built page in a folder of its own, beside (never holding) the database.
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
     std::fs::write(
-        dir.path().join("index.html"),
+        dist.join("index.html"),
         "<!doctype html><title>page</title>",
     )
     .unwrap();
@@ -56,7 +59,7 @@ pub async fn start_config(config: Config) -> Server {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let config = Config {
-        static_dir: Some(dir.path().to_path_buf()),
+        static_dir: Some(dist),
         metering_tokens: vec!["secret-token".into()],
         ..config
     };
@@ -89,8 +92,8 @@ impl Server {
         client
     }
 
-    pub fn static_dir(&self) -> &std::path::Path {
-        self._dir.path()
+    pub fn static_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("dist")
     }
 
     pub fn url(&self, path: &str) -> String {
