@@ -1,9 +1,14 @@
 //! The typed HTTP client of the billing API: one function per call, answering
 //! domain types or an [`ApiError`] the page can show.
 
-use billing_domain::{BillingState, ErrorBody, FlexChange, SetCapRequest};
-use gloo_net::http::{Request, RequestBuilder, Response};
+use billing_domain::{
+    BillingState, ChangeRequest, ErrorBody, FlexChange, FlexSettings, SetCapRequest,
+};
+use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
+
+/// The code of a change refused because the settings changed since it was made.
+pub const VERSION_CONFLICT: &str = "version_conflict";
 
 /// Why a call failed, in the terms the page shows.
 #[derive(Clone, Debug)]
@@ -12,6 +17,14 @@ pub enum ApiError {
     SignedOut,
     /// The server answered with an error.
     Failed { code: String, message: String },
+    /// The change was made against settings that someone changed since
+    /// (409 `version_conflict`): nothing was changed, and `now` is the state in force.
+    Stale {
+        /// The settings the change was made against.
+        against: FlexSettings,
+        /// The billing state now in force.
+        now: Box<BillingState>,
+    },
     /// The server could not be reached.
     Unreachable,
 }
@@ -22,6 +35,10 @@ impl ApiError {
         match self {
             ApiError::SignedOut => "Your session has ended. Sign in again to continue.".into(),
             ApiError::Failed { message, .. } => message.clone(),
+            ApiError::Stale { against, now } => format!(
+                "Someone changed Flex Billing while you were editing: {}.",
+                against.what_changed(&now.flex)
+            ),
             ApiError::Unreachable => {
                 "Can't reach the billing service. Check your connection and try again.".into()
             }
@@ -31,42 +48,72 @@ impl ApiError {
 
 /// Loads the billing state of workspace `ws`.
 pub async fn billing(ws: &str) -> Result<BillingState, ApiError> {
-    send(Request::get(&url(ws, "billing"))).await
+    let sent = Request::get(&url(ws, "billing"))
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    answer(sent, None).await
 }
 
-/// Applies `change` to workspace `ws`; answers the new state.
-pub async fn change(ws: &str, change: FlexChange) -> Result<BillingState, ApiError> {
-    let request = match change {
-        FlexChange::Enable => Request::post(&url(ws, "flex/enable")),
-        FlexChange::Disable => Request::post(&url(ws, "flex/disable")),
-        FlexChange::RemoveCap => Request::delete(&url(ws, "flex/cap")),
+/// Applies `change`, made against the settings `against` (the page sends their
+/// version, so a change made on a stale page is refused); answers the new state.
+pub async fn change(
+    ws: &str,
+    change: FlexChange,
+    against: FlexSettings,
+) -> Result<BillingState, ApiError> {
+    let (verb, path, body) = change_call(change, against.version);
+    let url = url(ws, path);
+    let request = match verb {
+        Verb::Post => Request::post(&url),
+        Verb::Put => Request::put(&url),
+        Verb::Delete => Request::delete(&url),
+    };
+    let request = request
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
+        .body(body);
+    match request {
+        Ok(request) => answer(request.send().await, Some(against)).await,
+        Err(_) => Err(ApiError::Unreachable),
+    }
+}
+
+/// The HTTP method of a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verb {
+    Post,
+    Put,
+    Delete,
+}
+
+/// Method, path under the workspace and JSON body of `change` made against `version`.
+fn change_call(change: FlexChange, version: u64) -> (Verb, &'static str, String) {
+    let version = Some(version);
+    let plain = ChangeRequest { version };
+    let (verb, path, body) = match change {
+        FlexChange::Enable => (Verb::Post, "flex/enable", serde_json::to_string(&plain)),
+        FlexChange::Disable => (Verb::Post, "flex/disable", serde_json::to_string(&plain)),
+        FlexChange::RemoveCap => (Verb::Delete, "flex/cap", serde_json::to_string(&plain)),
         FlexChange::SetCap(cap) => {
             let body = SetCapRequest {
                 cap: cap.plain(),
-                version: None,
+                version,
             };
-            let request = Request::put(&url(ws, "flex/cap"))
-                .header("Accept", "application/json")
-                .json(&body);
-            return match request {
-                Ok(request) => answer(request.send().await).await,
-                Err(_) => Err(ApiError::Unreachable),
-            };
+            (Verb::Put, "flex/cap", serde_json::to_string(&body))
         }
     };
-    send(request).await
+    // Serializing a struct of a string and a number cannot fail.
+    (verb, path, body.unwrap_or_default())
 }
 
 fn url(ws: &str, rest: &str) -> String {
     format!("/api/workspaces/{ws}/{rest}")
 }
 
-async fn send<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ApiError> {
-    answer(request.header("Accept", "application/json").send().await).await
-}
-
 async fn answer<T: DeserializeOwned>(
     sent: Result<Response, gloo_net::Error>,
+    against: Option<FlexSettings>,
 ) -> Result<T, ApiError> {
     let resp = sent.map_err(|_| ApiError::Unreachable)?;
     let status = resp.status();
@@ -77,17 +124,145 @@ async fn answer<T: DeserializeOwned>(
                 .into(),
         });
     }
+    Err(refusal(
+        status,
+        resp.json::<ErrorBody>().await.ok(),
+        against,
+    ))
+}
+
+/// What an error answer means to the page. A stale change (409
+/// `version_conflict` with the state now in force) is [`ApiError::Stale`] when
+/// the settings it was made against are known.
+fn refusal(status: u16, body: Option<ErrorBody>, against: Option<FlexSettings>) -> ApiError {
     if status == 401 {
-        return Err(ApiError::SignedOut);
+        return ApiError::SignedOut;
     }
-    Err(match resp.json::<ErrorBody>().await {
-        Ok(body) => ApiError::Failed {
+    match (body, against) {
+        (
+            Some(ErrorBody {
+                error,
+                state: Some(now),
+            }),
+            Some(against),
+        ) if status == 409 && error.code == VERSION_CONFLICT => ApiError::Stale { against, now },
+        (Some(body), _) => ApiError::Failed {
             code: body.error.code,
             message: body.error.message,
         },
-        Err(_) => ApiError::Failed {
+        (None, _) => ApiError::Failed {
             code: "http_error".into(),
             message: format!("The billing service answered with an error ({status}). Try again."),
         },
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use billing_domain::{
+        BillingCycle, ErrorDetail, Money, PlanInfo, PlanInterval, Role, UsageSummary, Viewer,
+        WorkspaceInfo,
+    };
+    use chrono::NaiveDate;
+
+    fn settings(cap: Option<i64>, version: u64) -> FlexSettings {
+        FlexSettings {
+            enabled: true,
+            cap: cap.map(Money::from_cents),
+            default_cap: Money::from_cents(10_000),
+            version,
+        }
+    }
+
+    fn state(flex: FlexSettings) -> BillingState {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+        BillingState {
+            workspace: WorkspaceInfo {
+                slug: "globex".into(),
+                name: "Globex".into(),
+            },
+            plan: PlanInfo {
+                name: "Enterprise".into(),
+                interval: PlanInterval::Year,
+            },
+            cycle: BillingCycle {
+                start: day(3, 1),
+                end: day(12, 1),
+            },
+            flex,
+            usage: UsageSummary::default(),
+            viewer: Viewer {
+                email: "owner@acme.test".into(),
+                role: Role::Owner,
+                can_manage: true,
+            },
+            today: day(11, 24),
+        }
+    }
+
+    #[test]
+    fn every_change_names_the_version_it_was_made_against_in_json() {
+        let cases = [
+            (
+                FlexChange::Enable,
+                Verb::Post,
+                "flex/enable",
+                r#"{"version":7}"#,
+            ),
+            (
+                FlexChange::Disable,
+                Verb::Post,
+                "flex/disable",
+                r#"{"version":7}"#,
+            ),
+            (
+                FlexChange::RemoveCap,
+                Verb::Delete,
+                "flex/cap",
+                r#"{"version":7}"#,
+            ),
+            (
+                FlexChange::SetCap(Money::from_cents(25_000)),
+                Verb::Put,
+                "flex/cap",
+                r#"{"cap":"250.00","version":7}"#,
+            ),
+        ];
+        for (change, verb, path, body) in cases {
+            assert_eq!(
+                change_call(change, 7),
+                (verb, path, body.to_string()),
+                "{change:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stale_change_says_what_someone_else_changed() {
+        let mine = settings(Some(120_000), 3);
+        let now = state(settings(Some(5_000), 4));
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: VERSION_CONFLICT.into(),
+                message: "The settings changed.".into(),
+            },
+            state: Some(Box::new(now.clone())),
+        };
+        let refused = refusal(409, Some(body.clone()), Some(mine));
+        let ApiError::Stale { now: in_force, .. } = &refused else {
+            panic!("a 409 version_conflict is stale: {refused:?}");
+        };
+        assert_eq!(**in_force, now, "the state in force comes with it");
+        assert_eq!(
+            refused.message(),
+            "Someone changed Flex Billing while you were editing: the cap is now $50.00."
+        );
+        // A fetch made against nothing, or another error, stays a plain failure.
+        assert!(matches!(
+            refusal(409, Some(body), None),
+            ApiError::Failed { .. }
+        ));
+        assert!(matches!(refusal(401, None, None), ApiError::SignedOut));
+    }
 }

@@ -7,7 +7,9 @@ use std::future::Future;
 
 /// Applies Flex Billing changes and answers the new state.
 pub trait Backend: 'static {
-    /// Applies `change` to the workspace now shown as `current`.
+    /// Applies `change` to the workspace now shown as `current`. The change is
+    /// made against `current.flex`: if the settings have changed since (a newer
+    /// version), it is refused with [`ApiError::Stale`] and the state in force.
     fn apply(
         &self,
         change: FlexChange,
@@ -31,9 +33,9 @@ impl Backend for Live {
     fn apply(
         &self,
         change: FlexChange,
-        _current: &BillingState,
+        current: &BillingState,
     ) -> impl Future<Output = Result<BillingState, ApiError>> + use<> {
-        let ws = self.ws.clone();
-        async move { api::change(&ws, change).await }
+        let (ws, against) = (self.ws.clone(), current.flex.clone());
+        async move { api::change(&ws, change, against).await }
     }
 }

@@ -16,7 +16,9 @@ pub const CAP_INPUT_ID: &str = "flex-cap-input";
 /// background refresh never overwrites typing and a failed save loses nothing.
 /// Escape restores the saved value. Validation is the domain's
 /// [`decide_cap_save`]; an invalid value is explained beside the field and
-/// nothing is sent.
+/// nothing is sent. A save made against settings someone changed meanwhile
+/// says what changed and keeps the draft, so saving again applies it to the
+/// settings now in force.
 #[component]
 pub fn CapInput(
     /// Label text before "(per month)"; must name the cap.
@@ -32,6 +34,9 @@ pub fn CapInput(
     let per = Memo::new(move |_| state.with(|s| s.plan.interval.per()));
     let draft = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
+    // Someone changed the settings before this field's save arrived: what
+    // changed. Not a fault of the entry, so the field is not marked invalid.
+    let changed = RwSignal::new(None::<String>);
     // The cap this field last saved, for "Cap saved: …". It is only shown while
     // it is still the cap in force, so a change made elsewhere (Remove cap,
     // another tab) takes the message away.
@@ -48,6 +53,13 @@ pub fn CapInput(
                 last_saved.set(new_state.flex.cap);
                 draft.set(None);
                 error.set(None);
+            }
+            Err(stale @ ApiError::Stale { .. }) => {
+                changed.set(Some(format!(
+                    "{} Your entry is kept: save it again to apply it.",
+                    stale.message()
+                )));
+                last_saved.set(None);
             }
             Err(e) => {
                 let why = match e {
@@ -66,6 +78,7 @@ pub fn CapInput(
         }
         let decision =
             draft.with_untracked(|d| decide_cap_save(d.as_deref(), saved.get_untracked()));
+        changed.set(None);
         match decision {
             CapSave::Unchanged => {
                 draft.set(None);
@@ -90,14 +103,20 @@ pub fn CapInput(
     let shown = move || draft.get().unwrap_or_else(|| cap_field_text(saved.get()));
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
+    let changed_id = format!("{id}-changed");
     let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        let (hint_id, error_id, changed_id) =
+            (hint_id.clone(), error_id.clone(), changed_id.clone());
         move || {
+            let mut ids = Vec::new();
             if error.with(Option::is_some) {
-                format!("{error_id} {hint_id}")
-            } else {
-                hint_id.clone()
+                ids.push(error_id.as_str());
             }
+            if changed.with(Option::is_some) {
+                ids.push(changed_id.as_str());
+            }
+            ids.push(hint_id.as_str());
+            ids.join(" ")
         }
     };
     let minimum = Money::from_cents(MIN_CAP_CENTS);
@@ -130,6 +149,7 @@ pub fn CapInput(
                             "Escape" => {
                                 draft.set(None);
                                 error.set(None);
+                                changed.set(None);
                             }
                             _ => {}
                         }
@@ -153,6 +173,9 @@ pub fn CapInput(
             </p>
             <p class="cap-input__error" id=error_id role="alert" hidden=move || error.with(Option::is_none)>
                 {move || error.get().unwrap_or_default()}
+            </p>
+            <p class="cap-input__changed" id=changed_id role="alert" hidden=move || changed.with(Option::is_none)>
+                {move || changed.get().unwrap_or_default()}
             </p>
             <p class="cap-input__status" role="status" aria-live="polite">
                 {move || match (saving.get(), last_saved.get(), saved.get()) {

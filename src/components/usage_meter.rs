@@ -44,7 +44,9 @@ pub fn UsageMeter(
         _ => "usage-meter__bar",
     };
     // The bar's width comes from the exact whole percentage, clamped to the track.
-    let width = move || format!("width: {}%", percent().unwrap_or(0).min(100));
+    // Set as a CSS property (CSSOM), not a `style` attribute, which the page's
+    // Content-Security-Policy (`style-src 'self'`) refuses.
+    let width = move || format!("{}%", percent().unwrap_or(0).min(100));
     view! {
         <div class="usage-meter">
             <p class="usage-meter__summary" id=id.clone()>{summary}</p>
@@ -58,7 +60,7 @@ pub fn UsageMeter(
                     aria-valuenow=move || percent().unwrap_or(0).min(100).to_string()
                     aria-valuetext=move || format!("{}% of the flex cap", percent().unwrap_or(0))
                 >
-                    <div class=level style=width></div>
+                    <div class=level style:width=width></div>
                 </div>
             </Show>
             <p class="usage-meter__reset">{move || format!("Resets {}", human_date(resets_on.get()))}</p>

@@ -117,13 +117,15 @@ impl Billing {
                 let answer = sent.await;
                 // Taken here rather than by the caller, so the state is
                 // updated even if the caller is gone by the time it arrives.
-                if let Ok(s) = &answer {
-                    accept(state, s.clone());
-                    load_error.set(None);
+                // A stale change brings the state in force; it is taken too
+                // (through the version rule), so trying again uses its version.
+                match &answer {
+                    Ok(s) => accept(state, s.clone()),
+                    Err(ApiError::Stale { now, .. }) => accept(state, (**now).clone()),
+                    Err(_) => return finish(reply, answer),
                 }
-                // The caller may be gone (its part of the card re-rendered).
-                let _ = reply.answer.try_set(Some(answer));
-                let _ = reply.pending.try_set(false);
+                load_error.set(None);
+                finish(reply, answer);
             }
         });
         Billing {
@@ -183,6 +185,13 @@ impl Billing {
             },
         }
     }
+}
+
+/// Hands `answer` to the caller that sent the change, if it is still there
+/// (its part of the card may have re-rendered meanwhile).
+fn finish(reply: Reply, answer: Answer) {
+    let _ = reply.answer.try_set(Some(answer));
+    let _ = reply.pending.try_set(false);
 }
 
 /// The version rule: a state replaces the shown one only if it is not older

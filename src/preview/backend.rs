@@ -1,10 +1,13 @@
 //! The preview's backend: applies a change to a card's fixture as the server
-//! would (through the domain's transition), fails, or never answers.
+//! would (through the domain's transition and its version rule), fails, or
+//! never answers.
 
 use billing_domain::{BillingState, FlexChange};
 use billing_page::api::ApiError;
 use billing_page::backend::Backend;
+use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 
 /// What a preview card's backend does when asked for a change.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -16,23 +19,69 @@ pub enum Behaviour {
     Fail,
     /// Never answers, to show the in-progress state.
     Hang,
+    /// Someone else made this change just before the card's first: that one
+    /// is refused as stale (with the state in force), and one made again applies.
+    ChangedElsewhere(FlexChange),
 }
 
-impl Backend for Behaviour {
+/// One preview card's server: its own copy of the state in force, so a change
+/// made against an older version is refused as the server refuses it.
+pub struct PreviewServer {
+    behaviour: Behaviour,
+    in_force: Rc<RefCell<Option<BillingState>>>,
+}
+
+impl PreviewServer {
+    /// A server that answers as `behaviour` says.
+    pub fn new(behaviour: Behaviour) -> PreviewServer {
+        PreviewServer {
+            behaviour,
+            in_force: Rc::default(),
+        }
+    }
+
+    /// `change`, made against `current`, applied to the state in force (which
+    /// starts as the first change finds it, or as someone else left it).
+    fn answer(&self, change: FlexChange, current: &BillingState) -> Result<BillingState, ApiError> {
+        let mut in_force = self.in_force.borrow_mut();
+        let in_force = in_force.get_or_insert_with(|| match self.behaviour {
+            Behaviour::ChangedElsewhere(theirs) => {
+                applied(theirs, current.clone()).unwrap_or_else(|_| current.clone())
+            }
+            _ => current.clone(),
+        });
+        if in_force.flex.version != current.flex.version {
+            return Err(ApiError::Stale {
+                against: current.flex.clone(),
+                now: Box::new(in_force.clone()),
+            });
+        }
+        let after = applied(change, in_force.clone())?;
+        *in_force = after.clone();
+        Ok(after)
+    }
+}
+
+impl Backend for PreviewServer {
     fn apply(
         &self,
         change: FlexChange,
         current: &BillingState,
     ) -> impl Future<Output = Result<BillingState, ApiError>> + use<> {
-        let (behaviour, current) = (*self, current.clone());
+        let answer = match self.behaviour {
+            Behaviour::Succeed | Behaviour::ChangedElsewhere(_) => {
+                Some(self.answer(change, current))
+            }
+            Behaviour::Fail => Some(Err(ApiError::Failed {
+                code: "internal".into(),
+                message: "Something went wrong on our side. Try again.".into(),
+            })),
+            Behaviour::Hang => None,
+        };
         async move {
-            match behaviour {
-                Behaviour::Succeed => applied(change, current),
-                Behaviour::Fail => Err(ApiError::Failed {
-                    code: "internal".into(),
-                    message: "Something went wrong on our side. Try again.".into(),
-                }),
-                Behaviour::Hang => std::future::pending().await,
+            match answer {
+                Some(answer) => answer,
+                None => std::future::pending().await,
             }
         }
     }
@@ -61,7 +110,7 @@ mod tests {
     use billing_domain::{FlexError, Money};
 
     fn apply(change: FlexChange, state: BillingState) -> Result<BillingState, ApiError> {
-        block_on(Behaviour::Succeed.apply(change, &state))
+        block_on(PreviewServer::new(Behaviour::Succeed).apply(change, &state))
     }
 
     /// The preview's successful answers are ready at once; poll one to completion.
@@ -117,5 +166,40 @@ mod tests {
             apply(FlexChange::Disable, off.clone()).expect("applied"),
             off
         );
+    }
+
+    #[test]
+    fn a_change_made_against_an_older_version_is_refused_with_the_state_in_force() {
+        let server = PreviewServer::new(Behaviour::ChangedElsewhere(FlexChange::SetCap(
+            Money::from_cents(5_000),
+        )));
+        let shown = on_with_cap();
+        match block_on(server.apply(FlexChange::RemoveCap, &shown)) {
+            Err(stale @ ApiError::Stale { .. }) => {
+                let ApiError::Stale { now, .. } = &stale else {
+                    unreachable!()
+                };
+                assert_eq!(
+                    (now.flex.cap, now.flex.version),
+                    (Some(Money::from_cents(5_000)), shown.flex.version + 1)
+                );
+                assert_eq!(
+                    stale.message(),
+                    "Someone changed Flex Billing while you were editing: the cap is now $50.00."
+                );
+                // Made again on the state in force, it applies.
+                let again = block_on(server.apply(FlexChange::RemoveCap, now)).expect("applied");
+                assert_eq!(
+                    (again.flex.cap, again.flex.version),
+                    (None, shown.flex.version + 2)
+                );
+            }
+            other => panic!("a change on the older version must be stale: {other:?}"),
+        }
+        // And one still made on the old version stays refused.
+        assert!(matches!(
+            block_on(server.apply(FlexChange::Disable, &shown)),
+            Err(ApiError::Stale { .. })
+        ));
     }
 }

@@ -1,9 +1,9 @@
 //! The preview page: every component in every state, side by side, from
 //! fixtures. Needs no API, so it works without a server.
 
-use crate::backend::Behaviour;
+use crate::backend::{Behaviour, PreviewServer};
 use crate::fixtures;
-use billing_domain::{BillingState, PlanInterval};
+use billing_domain::{BillingState, FlexChange, Money, PlanInterval};
 use billing_page::api::ApiError;
 use billing_page::components::{
     AlertBanner, CapInput, CardDialog, CreditsSummary, ErrorNotice, FlexCard, Preset, SignInPrompt,
@@ -34,7 +34,7 @@ fn Fixture(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <Provider value=Billing::with_state(state, behaviour)>
+        <Provider value=Billing::with_state(state, PreviewServer::new(behaviour))>
             <Provider value=preset>{children()}</Provider>
         </Provider>
     }
@@ -91,6 +91,9 @@ pub fn PreviewPage() -> impl IntoView {
             .collect_view()
     };
     let submitted = |text: &str| Preset::Submitted(text.into());
+    // Someone else lowered the cap to $50 just before the card's change.
+    let lowered_elsewhere =
+        Behaviour::ChangedElsewhere(FlexChange::SetCap(Money::from_cents(5_000)));
     let meter = move |cents: i64, id: &'static str| {
         let s = fixtures::spent(cents);
         view! { <UsageMeter spend=s.usage.flex_spend cap=s.flex.cap interval=PlanInterval::Month resets_on=s.cycle.end id=id /> }
@@ -112,6 +115,7 @@ pub fn PreviewPage() -> impl IntoView {
                 <CardSpecimen title="Read-only (member)" id="p-member" state=fixtures::read_only() />
                 <CardSpecimen title="Saving" id="p-saving" state=fixtures::on_with_cap() behaviour=Behaviour::Hang preset=submitted("250") />
                 <CardSpecimen title="Save error" id="p-save-error" state=fixtures::on_with_cap() behaviour=Behaviour::Fail preset=submitted("250") />
+                <CardSpecimen title="Changed elsewhere (cap field)" id="p-stale-save" state=fixtures::on_with_cap() behaviour=lowered_elsewhere preset=submitted("300") />
             </div>
 
             <h2 class="preview__section">"Cap input"</h2>
@@ -132,6 +136,7 @@ pub fn PreviewPage() -> impl IntoView {
                 <CardSpecimen title="Disable dialog" id="p-dlg-disable" state=fixtures::on_with_cap() preset=Preset::Open(CardDialog::Disable) />
                 <CardSpecimen title="Confirming" id="p-dlg-pending" state=fixtures::monthly_off() behaviour=Behaviour::Hang preset=Preset::Confirmed(CardDialog::Enable) />
                 <CardSpecimen title="Confirmation failed" id="p-dlg-error" state=fixtures::on_with_cap() behaviour=Behaviour::Fail preset=Preset::Confirmed(CardDialog::Disable) />
+                <CardSpecimen title="Changed elsewhere (dialog)" id="p-dlg-stale" state=fixtures::on_with_cap() behaviour=lowered_elsewhere preset=Preset::Confirmed(CardDialog::RemoveCap) />
             </div>
 
             <h2 class="preview__section">"Alert banners"</h2>

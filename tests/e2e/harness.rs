@@ -108,6 +108,7 @@ impl App {
             static_dir: Some(dist_dir()),
             demo: true,
             metering_tokens: vec![],
+            public_url: None,
         };
         let task = tokio::spawn(serve(listener, db, config, async {
             let _ = stopped.await;
@@ -184,11 +185,13 @@ impl App {
         body: Option<Value>,
     ) -> Value {
         let c = self.client("owner@acme.test").await;
-        let mut req = c.request(method, self.url(&format!("/api/workspaces/{ws}/{path}")));
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let r = req.send().await.expect("change");
+        // Every change is JSON; without a version it applies to whatever is in force.
+        let r = c
+            .request(method, self.url(&format!("/api/workspaces/{ws}/{path}")))
+            .json(&body.unwrap_or_else(|| json!({})))
+            .send()
+            .await
+            .expect("change");
         assert!(r.status().is_success(), "{path}: {}", r.status());
         r.json().await.expect("JSON")
     }
@@ -313,9 +316,29 @@ pub async fn browser(driver: &Driver, profile: &Path) -> WebDriver {
     ] {
         caps.add_arg(arg).expect("arg");
     }
-    WebDriver::new(&driver.url, caps)
+    let web = WebDriver::new(&driver.url, caps)
         .await
-        .expect("start a Chromium session")
+        .expect("start a Chromium session");
+    watch_csp(&web).await;
+    web
+}
+
+/// Records every Content-Security-Policy violation of every document this
+/// browser opens in `window.__cspViolations`, from before any of its scripts run.
+const CSP_WATCH: &str = r#"window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push({
+  directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample,
+  source: e.sourceFile, line: e.lineNumber }));"#;
+
+async fn watch_csp(web: &WebDriver) {
+    use thirtyfour::extensions::cdp::ChromeDevTools;
+    ChromeDevTools::new(web.handle.clone())
+        .execute_cdp_with_params(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": CSP_WATCH }),
+        )
+        .await
+        .expect("install the CSP violation listener");
 }
 
 /// Where screenshots of each state go.

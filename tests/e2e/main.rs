@@ -14,3 +14,5 @@ mod enable_disable;
 mod people;
 mod preview;
 mod resilience;
+mod security;
+mod stale;

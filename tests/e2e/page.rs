@@ -103,7 +103,8 @@ pub async fn query(scope: &WebElement, role: &str, name: Name<'_>) -> Vec<WebEle
 pub struct Page {
     pub app: Arc<App>,
     pub driver: WebDriver,
-    pub name: &'static str,
+    /// Prefix of this session's screenshots.
+    pub name: String,
 }
 
 impl Page {
@@ -315,9 +316,23 @@ impl Page {
         std::fs::write(&path, png).expect("write screenshot");
     }
 
-    /// Screenshot, then fail on serious or critical axe-core violations.
+    /// The Content-Security-Policy violations this document has had, as the
+    /// listener every session installs before any page script records them.
+    pub async fn csp_violations(&self) -> Value {
+        self.js("return window.__cspViolations === undefined ? null : window.__cspViolations")
+            .await
+    }
+
+    /// Screenshot, then fail on a Content-Security-Policy violation or on
+    /// serious or critical axe-core violations.
     pub async fn check(&self, state: &str) {
         self.shot(state).await;
+        let csp = self.csp_violations().await;
+        assert_eq!(
+            csp,
+            serde_json::json!([]),
+            "Content-Security-Policy violations (null: the listener is missing) in state {state:?}: {csp:#}"
+        );
         self.driver
             .execute(harness::axe_source(), Vec::<Value>::new())
             .await
@@ -357,6 +372,29 @@ where
     F: FnOnce(Page) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    sessions(name, &[], |mut pages| body(pages.remove(0))).await;
+}
+
+/// Like [`run`], with two people on the same server, each in a browser of
+/// their own (screenshots `{name}--{label}--{state}.png`).
+pub async fn run_pair<F, Fut>(name: &'static str, labels: [&'static str; 2], body: F)
+where
+    F: FnOnce(Page, Page) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    sessions(name, &labels, |mut pages| {
+        let second = pages.remove(1);
+        body(pages.remove(0), second)
+    })
+    .await;
+}
+
+/// One browser per label (one unlabelled browser without labels), on one server.
+async fn sessions<F, Fut>(name: &'static str, labels: &[&'static str], body: F)
+where
+    F: FnOnce(Vec<Page>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     // Last run's pictures of this test go, so the folder shows this run only.
     if let Ok(entries) = std::fs::read_dir(harness::screenshot_dir()) {
         let prefix = format!("{name}--");
@@ -369,19 +407,32 @@ where
     }
     let app = Arc::new(App::start().await);
     let driver = Driver::launch().await;
-    let profile = tempfile::tempdir().expect("profile dir");
-    let web = harness::browser(&driver, profile.path()).await;
-    let page = Page {
-        app: app.clone(),
-        driver: web.clone(),
-        name,
+    let names: Vec<String> = if labels.is_empty() {
+        vec![name.to_string()]
+    } else {
+        labels.iter().map(|l| format!("{name}--{l}")).collect()
     };
-    let outcome = tokio::spawn(body(page.clone())).await;
-    if outcome.is_err() {
-        let _ = page.shot("failure").await;
+    let mut profiles = Vec::new();
+    let mut pages = Vec::new();
+    for name in names {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let web = harness::browser(&driver, profile.path()).await;
+        profiles.push(profile);
+        pages.push(Page {
+            app: app.clone(),
+            driver: web,
+            name,
+        });
     }
-    let _ = web.quit().await;
+    let outcome = tokio::spawn(body(pages.clone())).await;
+    for page in &pages {
+        if outcome.is_err() {
+            let _ = page.shot("failure").await;
+        }
+        let _ = page.driver.clone().quit().await;
+    }
     drop(driver);
+    drop(profiles);
     app.stop().await;
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());

@@ -2,7 +2,7 @@
 
 use crate::page::{run, Name};
 
-const SPECIMENS: [&str; 31] = [
+const SPECIMENS: [&str; 33] = [
     "Off (monthly)",
     "Off (annual)",
     "On with cap (monthly)",
@@ -20,6 +20,8 @@ const SPECIMENS: [&str; 31] = [
     "Disable dialog",
     "Confirming",
     "Confirmation failed",
+    "Changed elsewhere (cap field)",
+    "Changed elsewhere (dialog)",
     "80% of the cap, flex in use",
     "Cap reached",
     "Flex credits in use",
@@ -73,6 +75,8 @@ async fn preview_shows_every_state_at_phone_and_desktop_widths() {
             "There will be no limit on how much your workspace can spend on Flex Usage per billing cycle.",
             "In-flight training jobs and deployments will stop once your included and prepaid credits run out.",
             "Something went wrong on our side. Try again.",
+            "Someone changed Flex Billing while you were editing: the cap is now $50.00.",
+            "Your entry is kept: save it again to apply it.",
         ] {
             p.text(wording).await;
         }
