@@ -5,14 +5,17 @@ docs/performance.md. Standard library only.
 
     run.py <server binary> <dist dir> <docs/performance.md>
 """
-import datetime, gzip, json, os, platform, re, sqlite3, subprocess, sys, tempfile, time, urllib.request
+import datetime, gzip, hashlib, json, os, platform, re, secrets, sqlite3, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 SERVER, DIST, OUT = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 HERE = Path(__file__).resolve().parent
 DURATION = os.environ.get("BENCH_SECONDS", "8")
-TOKEN = "demo-metering-token"
-OWNER = "owner@acme.test"
+OWNER = "owner@bench.test"
+# The server runs as in production (no --demo): a metering token from a file,
+# a session written straight into the database (as its SHA-256, like the server).
+TOKEN = secrets.token_hex(24)
+SESSION = secrets.token_hex(32)
 
 
 def log(msg):
@@ -26,12 +29,15 @@ class Server:
         self.db = db
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        token_file = Path(db).with_suffix(".token")
+        token_file.write_text(TOKEN)
         self.proc = subprocess.Popen(
-            [SERVER, "--demo", "--db", str(db), "--static-dir", str(DIST), "--addr", f"127.0.0.1:{self.port}", *extra],
+            [SERVER, "--db", str(db), "--static-dir", str(DIST), "--addr", f"127.0.0.1:{self.port}",
+             "--metering-token-file", str(token_file), *extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
         for _ in range(200):
             try:
-                urllib.request.urlopen(self.base + "/api/dev/login", timeout=1)
+                urllib.request.urlopen(self.base + "/index.html", timeout=1)
                 return
             except Exception:
                 time.sleep(0.05)
@@ -54,16 +60,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def session_cookie(base):
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *a, **k):
-            return None
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        opener.open(f"{base}/api/dev/login?email=owner%40acme.test&next=/")
-    except urllib.error.HTTPError as e:
-        cookie = e.headers["Set-Cookie"]
-    return cookie.split(";")[0]
+def session_cookie(_base=None):
+    return f"billing_session={SESSION}"
 
 
 def cycle_start():
@@ -72,8 +70,22 @@ def cycle_start():
 
 
 def seed_bench_workspaces(db):
-    """Eight uncapped workspaces, one capped at $2,000.00, one to fill for the flat-cost figures."""
+    """The page's two workspaces (acme: Flex off; globex: on, annual, $1,200.00 cap), eight
+    uncapped metering workspaces, one capped at $2,000.00, one to fill for the flat-cost
+    figures; one owner of all, signed in."""
     con = sqlite3.connect(db, timeout=30)
+    con.execute("INSERT INTO users (email) VALUES (?)", (OWNER,))
+    con.execute("""INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
+                   flex_rate_cents, prepaid_rate_cents, prepaid_e4, flex_enabled, flex_cap_cents)
+                   VALUES ('acme', 'Acme Robotics', 'Growth', 'month', '2025-01-01', 300000, 400, 300, 100000, 0, NULL),
+                          ('globex', 'Globex', 'Enterprise', 'year', '2025-03-01', 3600000, 400, 300, 0, 1, 120000)""")
+    con.execute("""INSERT INTO memberships (workspace_id, user_id, role)
+                   SELECT w.id, u.id, 'owner' FROM workspaces w, users u WHERE u.email = ?""", (OWNER,))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    fmt = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    con.execute("""INSERT INTO sessions (token, user_id, created_at, expires_at, last_seen_at)
+                   SELECT ?, id, ?, ?, ? FROM users WHERE email = ?""",
+                (hashlib.sha256(SESSION.encode()).hexdigest(), fmt(now), fmt(now + datetime.timedelta(days=1)), fmt(now), OWNER))
     rows = [(f"bench-{i}", None) for i in range(8)] + [("bench-capped", 200_000), ("bench-flat", None)]
     for slug, cap in rows:
         con.execute("""INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
@@ -113,8 +125,8 @@ def wrk(url, conns, script=None, headers=(), run="run", duration=DURATION):
         cmd += ["-H", h]
     if script:
         cmd += ["-s", str(HERE / script)]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, env={**os.environ, "BENCH_RUN": run},
-                         check=True).stdout
+    out = subprocess.run(cmd + [url], capture_output=True, text=True,
+                         env={**os.environ, "BENCH_RUN": run, "BENCH_TOKEN": TOKEN}, check=True).stdout
     def ms(label):
         m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         v = float(m.group(1))
@@ -183,7 +195,7 @@ def main():
     cookie = session_cookie(server.base)
 
     log("page weight and timings (headless Chromium)")
-    page = json.loads(subprocess.run(["node", str(HERE / "page.mjs"), server.base, str(DIST)],
+    page = json.loads(subprocess.run(["node", str(HERE / "page.mjs"), server.base, str(DIST), SESSION],
                                      capture_output=True, text=True, check=True).stdout)
     assets = [l["path"] for l in page["loaded"] if not l["path"].startswith("/api/")]
     report["page"] = page
