@@ -11,4 +11,5 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export BILLING_TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
 scripts/build-page.sh
 cargo build --release -p billing-server
+export BENCH_WASM="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/billing-page.wasm"
 exec python3 scripts/bench/run.py "${CARGO_TARGET_DIR:-target}/release/billing-server" dist docs/performance.md

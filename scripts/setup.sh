@@ -2,7 +2,7 @@
 # Installs what building, running and testing the project needs, skipping what is already there.
 #   scripts/setup.sh          build + run: wasm target, trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests
-#   scripts/setup.sh --bench  also Chromium, wrk, brotli and playwright-core for scripts/bench.sh
+#   scripts/setup.sh --bench  also Chromium, wrk, brotli, twiggy and playwright-core for scripts/bench.sh
 # Safe to run again: every step checks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +62,10 @@ if [ "${1:-}" = "--bench" ]; then
     say "installing wrk and brotli (Debian packages)"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk brotli >/dev/null
+  fi
+  if ! twiggy --version 2>/dev/null | grep -q "^twiggy 0\.8\."; then
+    say "installing twiggy 0.8 (the wasm size profiler; about 2 minutes)"
+    cargo install twiggy --version '^0.8' --locked
   fi
   if ! grep -qs "\"version\": \"$PLAYWRIGHT_VERSION\"" "$TOOLS_DIR/node_modules/playwright-core/package.json"; then
     say "installing playwright-core@$PLAYWRIGHT_VERSION (npm)"

@@ -175,6 +175,28 @@ def sizes(paths):
     return rows
 
 
+def wasm_profile(wasm):
+    """What the page's code is made of, by crate: twiggy's shallow sizes of the
+    wasm before wasm-bindgen and wasm-opt (names and custom sections left out)."""
+    if not wasm or not Path(wasm).is_file():
+        return None
+    out = subprocess.run(["twiggy", "top", "-n", "1000000", "-f", "csv", wasm],
+                         capture_output=True, text=True, check=True).stdout
+    import csv, collections, io
+    skip = {"core", "alloc", "std", "impl", "T", "F", "_", "as", "dyn", "__rustc"}
+    by = collections.Counter()
+    for row in csv.DictReader(io.StringIO(out)):
+        name, size = row["Name"], int(row["ShallowSize"])
+        if name.startswith("custom section") or "function names" in name:
+            continue
+        if name.startswith("data segment"):
+            by["(static data: strings, tables)"] += size
+            continue
+        crates = [t for t in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::", name) if t not in skip]
+        by[crates[0] if crates else "(unnamed: wasm-bindgen descriptors and small glue, mostly dropped later)"] += size
+    return by.most_common(14), sum(by.values())
+
+
 def machine():
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
@@ -201,6 +223,7 @@ def main():
     report["page"] = page
     report["weight"] = sizes(assets)
     report["api_calls"] = [l["path"] for l in page["loaded"] if l["path"].startswith("/api/")]
+    report["wasm_profile"] = wasm_profile(os.environ.get("BENCH_WASM"))
 
     reads, statics = {}, {}
     static_asset = next(p for p in assets if p.endswith(".css") or p.endswith(".js"))
@@ -258,6 +281,13 @@ def write(r):
     lines += [f"| **{len(r['weight'])} requests** | **{t(total[0])} B** | **{t(total[1])} B** | **{t(total[2])} B** |", "",
               f"Served encodings seen by the browser: {', '.join(sorted({l['encoding'] for l in r['page']['loaded']}))}. "
               f"Data fetched after load: {', '.join(sorted(set(r['api_calls'])))}.", ""]
+    if r.get("wasm_profile"):
+        top, whole = r["wasm_profile"]
+        lines += ["What the page's wasm is made of, by crate (twiggy, shallow bytes of the code and data before "
+                  "wasm-bindgen and wasm-opt, which then shrink it to the size above):", "",
+                  "| crate | bytes | share |", "|---|---:|---:|"]
+        lines += [f"| {name} | {t(size)} | {100 * size / whole:.1f}% |" for name, size in top]
+        lines += [""]
     lines += ["## Time to a usable card (navigation start to the card painted with fetched data; 20 cold loads)", "",
               "| CPU | page median | page p90 | static copy median | static p90 | ratio (median) |", "|---|---:|---:|---:|---:|---:|"]
     for throttle, c in r["page"]["card"].items():
@@ -282,7 +312,9 @@ def write(r):
         b = r["baseline"][c]
         lines.append(f"| {c} | {t(g['rps'])} | {ms(g['p50'])} | {ms(g['p99'])} | {t(b['rps'])} | {ms(b['p50'])} | {ms(b['p99'])} |")
     tot = r["totals"]
-    lines += ["", f"After the group-commit runs: {t(r['accepted'])} answers of 200, {t(tot['records'])} records stored; "
+    lines += ["", f"After the group-commit runs: {t(r['accepted'])} answers of 200 counted by wrk, {t(tot['records'])} records stored "
+              "(the difference: requests still in flight when wrk stopped, which the server committed and answered after wrk "
+              "stopped reading); "
               f"running totals that differ from the sum of their records: {tot['mismatched_totals']}; "
               f"capped workspace spend ${tot['capped_spend_cents'] / 100:,.2f} of a ${tot['cap_cents'] / 100:,.2f} cap "
               f"({max(0, tot['capped_spend_cents'] - tot['cap_cents'])} cents over).", "",
