@@ -13,6 +13,7 @@ suites = {
     "hostile input (table-driven)": "hostile.rs",
     "process: SIGKILL, SIGTERM, unsafe starts": "process.rs",
     "forged requests, sessions, headers, races, audit": "security.rs",
+    "the OpenAPI document lists every route": "openapi.rs",
 }
 print("# Reliability\n")
 print(f"Written by `scripts/test.sh` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} "
@@ -22,5 +23,7 @@ for name, value in figures.items():
     print(f"| {name} | {value:,} |")
 print("\nWhere they come from: `crates/server/tests/api.rs` (concurrency at the cap, retries of one key), "
       + ", ".join(f"`crates/server/tests/{f}` ({what})" for what, f in suites.items())
-      + ", and the property tests of the parsers and JSON bodies in `crates/domain` "
-      "(proptest: any input is refused or read exactly, never a panic).")
+      + ", the property tests of the parsers and JSON bodies in `crates/domain` "
+      "(proptest: any input is refused or read exactly, never a panic), and `scripts/schemathesis.sh` "
+      "(schemathesis against the running server and its own `/api/openapi.json`: no 5xx, every "
+      "answer as documented).")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing the project needs, skipping what is already there.
 #   scripts/setup.sh          build + run: wasm target, trunk, wasm-bindgen-cli, wasm-opt
-#   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests
+#   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests,
+#                             and schemathesis (PyPI, in its own venv) for scripts/schemathesis.sh
 #   scripts/setup.sh --bench  also Chromium, wrk, brotli, twiggy and playwright-core for scripts/bench.sh
 # Safe to run again: every step checks first.
 set -euo pipefail
@@ -11,6 +12,7 @@ TRUNK_VERSION_REQ='^0.21'      # 0.22 needs a newer rustc than these machines ha
 BINARYEN_VERSION=132           # Debian's wasm-opt (108) is too old for current Rust output
 AXE_VERSION=4.11.0
 PLAYWRIGHT_VERSION=1.64.1      # playwright-core only: it drives Debian's Chromium, downloads no browser
+SCHEMATHESIS_VERSION=4.32.5    # the API against its OpenAPI document (scripts/schemathesis.sh)
 TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -55,6 +57,20 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
     say "installing axe-core@$AXE_VERSION (npm)"
     mkdir -p "$TOOLS_DIR"
     npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "axe-core@$AXE_VERSION" >/dev/null
+  fi
+fi
+if [ "${1:-}" = "--test" ]; then
+  VENV="$TOOLS_DIR/venv"
+  if [ "$("$VENV/bin/st" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION (PyPI, into $VENV)"
+    if [ ! -x "$VENV/bin/pip" ] && ! python3 -m venv "$VENV" >/dev/null 2>&1; then
+      # Debian's python3 makes venvs only with python3-venv.
+      as_root apt-get update -qq
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      rm -rf "$VENV"
+      python3 -m venv "$VENV"
+    fi
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
 fi
 if [ "${1:-}" = "--bench" ]; then

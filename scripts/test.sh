@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: domain unit and property tests, the API against a real
-# server and SQLite file, and the browser end-to-end suite in headless Chromium.
+# server and SQLite file, the browser end-to-end suite in headless Chromium,
+# and schemathesis against the API's own OpenAPI document.
 # Also lints the wasm release build, which the page ships as.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,11 +24,20 @@ set +e
 cargo test --workspace -- --test-threads="${E2E_THREADS:-2}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+echo "== API against its OpenAPI document (schemathesis)"
+st_status=0
+scripts/schemathesis.sh || st_status=$?
+if [ "$status" = 0 ]; then
+  status=$st_status
+fi
 if [ "$status" = 0 ]; then
   python3 scripts/reliability-report.py "$RELIABILITY_FIGURES" "$log" > docs/reliability.md
   echo "== wrote docs/reliability.md"
 fi
-# One closing line for the whole run, summed over every test binary.
-awk '/^test result:/ { for (i = 2; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i - 1); if ($i ~ /^failed;/) f += $(i - 1) } }
-     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+# One closing line for the whole run, summed over every test binary; a failed
+# schemathesis run counts as one failed test.
+awk -v st_failed=$((st_status != 0)) \
+  '/^test result:/ { for (i = 2; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i - 1); if ($i ~ /^failed;/) f += $(i - 1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f + st_failed }' "$log"
 exit "$status"

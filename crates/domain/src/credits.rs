@@ -74,6 +74,29 @@ impl<'de> Deserialize<'de> for Credits {
     }
 }
 
+/// On the wire: a plain decimal string such as `"2.5"`, without trailing zeros.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Credits {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^-?[0-9]+(\.[0-9]+)?$"))
+            .description(Some(
+                "A quantity of credits as a plain decimal string; never a JSON number.",
+            ))
+            .examples(["2.5"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Credits {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Credits")
+    }
+}
+
 /// What a workspace has to draw on when usage is recorded in the current cycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Balances {
@@ -101,6 +124,7 @@ pub struct Balances {
 
 /// How one usage record was paid for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Draw {
     /// Taken from the plan's included credits.
     pub included: Credits,

@@ -7,12 +7,15 @@ use serde::{Deserialize, Serialize};
 /// One billing cycle. `start` is its first day; `end` is the day the next cycle
 /// starts, which is when the cap's spend resets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BillingCycle {
     /// First day of the cycle.
     #[serde(with = "crate::date_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub start: NaiveDate,
     /// First day of the next cycle (exclusive end; the reset date).
     #[serde(with = "crate::date_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub end: NaiveDate,
 }
 

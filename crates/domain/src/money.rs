@@ -140,6 +140,29 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// On the wire: a decimal string with exactly two places, such as `"1200.00"`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^-?[0-9]+\.[0-9]{2}$"))
+            .description(Some(
+                "US dollars as a decimal string with exactly two places; never a JSON number.",
+            ))
+            .examples(["100.00"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Money {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Money")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

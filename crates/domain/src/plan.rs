@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// How often a plan bills. The flex cap applies per billing cycle of this length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PlanInterval {
     /// Billed monthly; the cap is per month.
@@ -66,6 +67,7 @@ impl PlanInterval {
 
 /// A person's role in a workspace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Owns the workspace; manages billing.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// `GET /api/workspaces/{ws}/billing`, and the answer to every change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BillingState {
     /// The workspace.
     pub workspace: WorkspaceInfo,
@@ -22,6 +23,7 @@ pub struct BillingState {
     pub viewer: Viewer,
     /// The server's date when this was read (UTC), so page and server agree on the cycle.
     #[serde(with = "crate::date_serde")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub today: NaiveDate,
 }
 
@@ -36,6 +38,7 @@ impl BillingState {
 
 /// A workspace as the page names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkspaceInfo {
     /// URL identifier, e.g. `acme`.
     pub slug: String,
@@ -45,6 +48,7 @@ pub struct WorkspaceInfo {
 
 /// The workspace's plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanInfo {
     /// Display name, e.g. `Growth`.
     pub name: String,
@@ -54,10 +58,12 @@ pub struct PlanInfo {
 
 /// Flex Billing settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlexSettings {
     /// Whether the payment method on file is charged for Flex Usage.
     pub enabled: bool,
     /// Spend limit per billing cycle; `None` is unlimited.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub cap: Option<Money>,
     /// The cap that enabling sets for this plan's interval.
     pub default_cap: Money,
@@ -67,6 +73,7 @@ pub struct FlexSettings {
 
 /// Credits and Flex Usage in the current cycle.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageSummary {
     /// Included credits used this cycle.
     pub included_used: Credits,
@@ -90,6 +97,7 @@ pub struct UsageSummary {
 
 /// The signed-in person looking at the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Viewer {
     /// Their email.
     pub email: String,

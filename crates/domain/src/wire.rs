@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 
 /// `PUT /api/workspaces/{ws}/flex/cap`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetCapRequest {
     /// The cap as typed or as a plain decimal string; read with [`crate::parse_cap`].
+    #[cfg_attr(feature = "openapi", schema(example = "250.00"))]
     pub cap: String,
     /// If given, the change applies only while the settings are at this version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16,6 +18,7 @@ pub struct SetCapRequest {
 
 /// Body of enable, disable and remove-cap: `{"version": n}` (or `{}`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangeRequest {
     /// If given, the change applies only while the settings are at this version.
@@ -25,16 +28,31 @@ pub struct ChangeRequest {
 
 /// `POST /api/workspaces/{ws}/usage` (metering).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UsageRequest {
     /// Credits consumed; more than zero, at most four decimal places.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, pattern = r"^[0-9]{1,7}(\.[0-9]{1,4})?$", example = "2.5")
+    )]
     pub credits: Credits,
     /// Recording the same key twice records once.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[!-~]+$",
+            example = "job-42"
+        )
+    )]
     pub idempotency_key: String,
 }
 
 /// The answer to a usage record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageResponse {
     /// How the credits were paid for.
     pub draw: Draw,
@@ -47,6 +65,7 @@ pub struct UsageResponse {
 /// Every error the API answers: `{"error": {"code", "message"}}`. A change
 /// refused as stale (`409 version_conflict`) also carries the current `state`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
@@ -57,6 +76,7 @@ pub struct ErrorBody {
 
 /// One API error.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `cap_below_minimum`.
     pub code: String,
@@ -66,6 +86,7 @@ pub struct ErrorDetail {
 
 /// `GET /api/session`: who is signed in and where they belong.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     /// The person's email.
     pub email: String,
@@ -75,6 +96,7 @@ pub struct SessionInfo {
 
 /// One workspace of the signed-in person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkspaceLink {
     /// URL identifier.
     pub slug: String,
@@ -86,10 +108,12 @@ pub struct WorkspaceLink {
 
 /// Flex Billing settings as one audit line records them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlexSnapshot {
     /// Whether Flex Billing was on.
     pub enabled: bool,
     /// The cap; `None` is no cap (or off).
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub cap: Option<Money>,
 }
 
@@ -104,27 +128,33 @@ impl From<&FlexSettings> for FlexSnapshot {
 
 /// One change to Flex Billing, from the audit trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityEntry {
     /// Its place in the trail; later changes have higher ids.
     pub id: i64,
     /// When (RFC 3339, UTC).
     pub at: String,
     /// Who made it (their email), if a person did.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub actor: Option<String>,
     /// `enabled`, `disabled`, `cap_set` or `cap_removed`.
     pub action: String,
     /// The settings before.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub old: Option<FlexSnapshot>,
     /// The settings after.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub new: Option<FlexSnapshot>,
 }
 
 /// `GET /api/workspaces/{ws}/billing/activity?before=…&limit=…`: newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityPage {
     /// Up to `limit` changes, newest first.
     pub entries: Vec<ActivityEntry>,
     /// Pass as `before` for the next (older) page; `None` at the end.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub next_before: Option<i64>,
 }
 

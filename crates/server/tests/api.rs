@@ -663,3 +663,42 @@ async fn assets_are_sent_precompressed_and_cached_for_good_html_revalidated() {
         assert_eq!(r.headers()["cache-control"], "no-cache", "{page}");
     }
 }
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_405_with_allow_whatever_the_headers() {
+    let s = start().await;
+    let o = s.signed_in(OWNER).await;
+    // Not JSON, and from another origin: still 405, since no handler runs.
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/api/session", "GET,HEAD"),
+        (reqwest::Method::PUT, "/api/workspaces/acme/usage", "POST"),
+        (
+            reqwest::Method::POST,
+            "/api/workspaces/acme/flex/cap",
+            "PUT,DELETE",
+        ),
+    ] {
+        let r = o
+            .request(method.clone(), s.url(path))
+            .header("content-type", "text/plain")
+            .header("sec-fetch-site", "cross-site")
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(r.headers()["allow"], allow, "{method} {path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
+    // An unknown route under /api is 404, also for a change.
+    let (status, body) = send(o.post(s.url("/api/nope")).body("x")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}

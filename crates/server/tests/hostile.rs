@@ -58,6 +58,7 @@ fn cases() -> Vec<Case> {
         cap(&b"{\"cap\": null}"[..], "null"),
         cap(&b""[..], "an empty body"),
         cap(&b"\"100\""[..], "a JSON string instead of an object"),
+        cap(&b"[\"250.00\"]"[..], "an array instead of an object"),
         cap(&b"{\"cap\": \"100\", \"cap\": \"5\"}"[..], "duplicate keys"),
         cap(&b"{\"cap\": \"1e3\"}"[..], "an exponent"),
         cap(
@@ -108,6 +109,10 @@ fn cases() -> Vec<Case> {
             "a non-ASCII key",
         ),
         usage(&b"{\"credits\": \"1\"}"[..], "no key"),
+        usage(
+            &b"[\"1\", \"an-array\"]"[..],
+            "an array of the fields instead of an object",
+        ),
         get("/api/workspaces/nope/billing", "an unknown workspace"),
         get("/api/workspaces/%C3%A9t%C3%A9/billing", "a non-ASCII slug"),
         get("/api/workspaces/ACME/billing", "an uppercase slug"),

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 mod guard;
 pub mod headers;
+pub mod openapi;
 mod session;
 mod usage;
 
@@ -26,6 +27,7 @@ pub use session::{root, signin};
 /// Every route under `/api`.
 pub fn api() -> Router<AppState> {
     Router::new()
+        .route("/openapi.json", get(openapi::openapi_json))
         .route("/session", get(session::session))
         .route("/session/logout", post(session::logout))
         .route("/dev/login", get(session::dev_login))
@@ -38,11 +40,13 @@ pub fn api() -> Router<AppState> {
             put(billing::set_cap).delete(billing::remove_cap),
         )
         .route("/workspaces/{ws}/usage", post(usage::record))
-        .fallback(|| async { ApiError::not_found() })
-        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .layer(axum::middleware::from_fn(
+        // After routing: a method a route does not take answers 405 (with
+        // `Allow`), an unknown route 404, whatever their headers.
+        .route_layer(axum::middleware::from_fn(
             guard::changes_only_from_our_origin_as_json,
         ))
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             CACHE_CONTROL,

@@ -10,10 +10,23 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use billing_domain::SessionInfo;
+use billing_domain::{ErrorBody, SessionInfo};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// `GET /api/session`: who is signed in and their workspaces.
+#[utoipa::path(
+    get,
+    path = "/api/session",
+    tag = "session",
+    summary = "Who is signed in, and their workspaces",
+    responses(
+        (status = 200, description = "The signed-in person and their workspaces, first joined first.", body = SessionInfo),
+        (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
+        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
+    ),
+    security(("billing_session" = [])),
+)]
 pub async fn session(
     State(s): State<AppState>,
     user: User,
@@ -22,6 +35,25 @@ pub async fn session(
 }
 
 /// `POST /api/session/logout`: ends the session and clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/session/logout",
+    tag = "session",
+    summary = "Sign out: end the session, if there is one, and clear its cookie",
+    request_body(
+        content = serde_json::Value,
+        description = "Not read (the page sends `{}`), but like every change sent as `application/json`.",
+    ),
+    responses(
+        (status = 204, description = "Signed out (also when there was no session).", headers(
+            ("Set-Cookie" = String, description = "Clears the session cookie."),
+        )),
+        (status = 403, description = "`cross_origin_request`: the change does not come from the page's own origin.", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not sent as `application/json`.", body = ErrorBody),
+        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
+    ),
+    security((), ("billing_session" = [])),
+)]
 pub async fn logout(
     State(s): State<AppState>,
     SessionCookie(token): SessionCookie,
@@ -37,9 +69,14 @@ pub async fn logout(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoginQuery {
+    /// The demo person to sign in as; without it, the list of demo people.
+    #[param(nullable = false, example = "owner@acme.test")]
     email: Option<String>,
+    /// Where to go after signing in: a local path (anything else goes to `/`).
+    #[param(nullable = false, example = "/api/session")]
     next: Option<String>,
 }
 
@@ -78,6 +115,23 @@ fn session_cookie(s: &AppState, value: String) -> Cookie<'static> {
 
 /// `GET /api/dev/login[?email=…&next=…]` (demo only): the list of demo people,
 /// or a session for one of them and a redirect to `next`.
+#[utoipa::path(
+    get,
+    path = "/api/dev/login",
+    tag = "session",
+    summary = "Demo sign-in (`--demo` only)",
+    params(LoginQuery),
+    responses(
+        (status = 200, description = "Without `email`: a page listing the demo people.", body = String, content_type = "text/html"),
+        (status = 303, description = "Signed in as `email`: a new session, and on to `next`.", headers(
+            ("Location" = String, description = "`next`, when it is a local path; otherwise `/`."),
+            ("Set-Cookie" = String, description = "The session cookie (HttpOnly, SameSite=Strict)."),
+        )),
+        (status = 400, description = "`invalid_request`: the query is not valid (a repeated parameter).", body = ErrorBody),
+        (status = 404, description = "`not_found`: the server runs without `--demo`; `user_not_found`: `email` is not a demo person.", body = ErrorBody),
+        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
+    ),
+)]
 pub async fn dev_login(
     State(s): State<AppState>,
     AppQuery(q): AppQuery<LoginQuery>,
