@@ -198,6 +198,7 @@ mod tests {
                 can_manage: true,
             },
             today: day(11, 24),
+            notice: None,
         }
     }
 

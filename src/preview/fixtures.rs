@@ -48,6 +48,7 @@ pub fn monthly_off() -> BillingState {
             can_manage: true,
         },
         today: day(2026, 11, 24),
+        notice: None,
     }
 }
 

@@ -87,6 +87,28 @@ impl FlexSettings {
     }
 }
 
+/// What a person should know after setting `cap` when this cycle's Flex spend
+/// is already `spend`: a cap below spend is accepted, and blocks Flex Usage at once.
+///
+/// ```
+/// use billing_domain::{cap_below_spend, Money};
+/// let resets = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+/// assert!(cap_below_spend(Money::from_cents(20_000), Money::from_cents(15_000), resets).is_none());
+/// assert_eq!(
+///     cap_below_spend(Money::from_cents(15_000), Money::from_cents(20_000), resets).unwrap(),
+///     "The new cap is below this cycle's Flex spend ($200.00): Flex Usage is blocked until the cap is raised or the billing cycle resets on Mar 1, 2027."
+/// );
+/// ```
+pub fn cap_below_spend(cap: Money, spend: Money, resets_on: chrono::NaiveDate) -> Option<String> {
+    (spend > cap).then(|| {
+        format!(
+            "The new cap is below this cycle's Flex spend ({spend}): Flex Usage is blocked until \
+             the cap is raised or the billing cycle resets on {}.",
+            crate::human_date(resets_on)
+        )
+    })
+}
+
 impl FlexChange {
     /// The change's name in the audit trail: `enabled`, `disabled`, `cap_set`, `cap_removed`.
     pub fn action(self) -> &'static str {

@@ -33,7 +33,7 @@ pub use cap::{parse_cap, CapError, MAX_CAP_CENTS, MIN_CAP_CENTS};
 pub use cap_edit::{cap_field_text, decide_cap_save, CapSave};
 pub use credits::{draw, Balances, Credits, Draw, DrawError};
 pub use cycle::{human_date, BillingCycle};
-pub use flex::{FlexChange, FlexError};
+pub use flex::{cap_below_spend, FlexChange, FlexError};
 pub use money::Money;
 pub use plan::{PlanInterval, Role};
 pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};

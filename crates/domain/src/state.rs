@@ -25,6 +25,10 @@ pub struct BillingState {
     #[serde(with = "crate::date_serde")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub today: NaiveDate,
+    /// A change's answer may say something about it for people, e.g. that a
+    /// cap set below this cycle's spend blocks Flex Usage at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 impl BillingState {
@@ -141,6 +145,7 @@ pub(crate) mod tests {
                 can_manage: true,
             },
             today: day(11, 24),
+            notice: None,
         }
     }
 

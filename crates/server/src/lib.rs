@@ -184,3 +184,30 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_answers_a_json_500_and_the_server_goes_on() {
+        let router = Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async { panic!("boom") as &str }),
+            )
+            .route("/ok", axum::routing::get(|| async { "ok" }))
+            .layer(CatchPanicLayer::custom(panic_answer));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let r = reqwest::get(format!("{base}/boom")).await.unwrap();
+        assert_eq!(r.status(), 500);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        assert_eq!(
+            reqwest::get(format!("{base}/ok")).await.unwrap().status(),
+            200
+        );
+    }
+}

@@ -4,8 +4,9 @@
 
 use crate::store::{At, AuditLine, CycleTotals, Store, StoreError, Tx, User, WorkspaceRow};
 use billing_domain::{
-    draw, ActivityPage, Balances, BillingCycle, BillingState, DrawError, FlexChange, FlexError,
-    PlanInfo, Role, SessionInfo, UsageResponse, UsageSummary, ValidUsage, Viewer, WorkspaceInfo,
+    cap_below_spend, draw, ActivityPage, Balances, BillingCycle, BillingState, DrawError,
+    FlexChange, FlexError, PlanInfo, Role, SessionInfo, UsageResponse, UsageSummary, ValidUsage,
+    Viewer, WorkspaceInfo,
 };
 use chrono::NaiveDate;
 use std::time::Duration;
@@ -124,7 +125,11 @@ impl<S: Store> Service<S> {
                     };
                     tx.audit(ws.id, Some(user.id), &line)?;
                 }
-                member_state(tx, &slug, &user, today)
+                let mut state = member_state(tx, &slug, &user, today)?;
+                if let FlexChange::SetCap(cap) = change {
+                    state.notice = cap_below_spend(cap, state.usage.flex_spend, state.cycle.end);
+                }
+                Ok(state)
             })
             .await
     }
@@ -353,6 +358,7 @@ fn state_of(
             can_manage: role.can_manage_billing(),
         },
         today,
+        notice: None,
     })
 }
 

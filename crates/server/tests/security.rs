@@ -333,6 +333,13 @@ async fn a_cap_below_this_cycles_spend_blocks_at_once_and_raising_it_unblocks() 
     let (status, b) = send(o.put(&cap).json(&json!({"cap": "150"}))).await;
     assert_eq!(status, StatusCode::OK, "accepted below spend");
     assert_eq!(b["usage"]["flex_spend"], "200.00");
+    assert!(
+        b["notice"].as_str().is_some_and(
+            |n| n.starts_with("The new cap is below this cycle's Flex spend ($200.00)")
+        ),
+        "the answer says so: {}",
+        b["notice"]
+    );
     let (status, body) = s.meter("globex", "0.0001", "b").await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
