@@ -2,6 +2,7 @@
 
 use super::error::ApiError;
 use super::extract::{AppJson, AppQuery, Ws};
+use super::openapi::WsPath;
 use super::today;
 use crate::service::MAX_ACTIVITY_PAGE;
 use crate::store::User;
@@ -22,13 +23,11 @@ type Answer = Result<AppJson<BillingState>, ApiError>;
     path = "/api/workspaces/{ws}/billing",
     tag = "billing",
     summary = "The billing state: workspace, plan, cycle, Flex Billing settings, usage, viewer, today",
-    params(("ws" = String, Path, description = "The workspace (its slug). One that is not a slug, or names a workspace you are not in, answers 404 `workspace_not_found`.", pattern = "^[a-z0-9-]{1,63}$")),
+    params(WsPath),
     responses(
         (status = 200, description = "The billing state as the signed-in member sees it.", body = BillingState),
         (status = 400, description = "`invalid_request`: the address is not valid (a path segment that is not UTF-8).", body = ErrorBody),
         (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
-        (status = 404, description = "`workspace_not_found`: no such workspace, or you are not a member of it.", body = ErrorBody),
-        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
     ),
     security(("billing_session" = [])),
 )]
@@ -56,19 +55,10 @@ async fn change(
     path = "/api/workspaces/{ws}/flex/enable",
     tag = "flex",
     summary = "Turn Flex Billing on, with the default cap of the plan's interval",
-    params(("ws" = String, Path, description = "The workspace (its slug). One that is not a slug, or names a workspace you are not in, answers 404 `workspace_not_found`.", pattern = "^[a-z0-9-]{1,63}$")),
+    params(WsPath),
     request_body = ChangeRequest,
     responses(
         (status = 200, description = "The change applied (or changed nothing): the billing state now in force.", body = BillingState),
-        (status = 400, description = "`invalid_request`: the body is not the JSON asked for, or the address is not valid.", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: members may read but not change Flex Billing; `cross_origin_request`: the change does not come from the page's own origin (`Sec-Fetch-Site` or `Origin`).", body = ErrorBody),
-        (status = 404, description = "`workspace_not_found`: no such workspace, or you are not a member of it.", body = ErrorBody),
-        (status = 409, description = "`version_conflict`: the settings changed since `version`; nothing changed, and `state` holds the settings now in force. `flex_disabled`: a cap while Flex Billing is off.", body = ErrorBody),
-        (status = 413, description = "`payload_too_large`: the body is over 4 KiB.", body = ErrorBody),
-        (status = 415, description = "`unsupported_media_type`: the body is not sent as `application/json`.", body = ErrorBody),
-        (status = 422, description = "`unknown_field`: the body has a field this route does not take.", body = ErrorBody),
-        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
     ),
     security(("billing_session" = [])),
 )]
@@ -87,19 +77,10 @@ pub async fn enable(
     path = "/api/workspaces/{ws}/flex/disable",
     tag = "flex",
     summary = "Turn Flex Billing off",
-    params(("ws" = String, Path, description = "The workspace (its slug). One that is not a slug, or names a workspace you are not in, answers 404 `workspace_not_found`.", pattern = "^[a-z0-9-]{1,63}$")),
+    params(WsPath),
     request_body = ChangeRequest,
     responses(
         (status = 200, description = "The change applied (or changed nothing): the billing state now in force.", body = BillingState),
-        (status = 400, description = "`invalid_request`: the body is not the JSON asked for, or the address is not valid.", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: members may read but not change Flex Billing; `cross_origin_request`: the change does not come from the page's own origin (`Sec-Fetch-Site` or `Origin`).", body = ErrorBody),
-        (status = 404, description = "`workspace_not_found`: no such workspace, or you are not a member of it.", body = ErrorBody),
-        (status = 409, description = "`version_conflict`: the settings changed since `version`; nothing changed, and `state` holds the settings now in force. `flex_disabled`: a cap while Flex Billing is off.", body = ErrorBody),
-        (status = 413, description = "`payload_too_large`: the body is over 4 KiB.", body = ErrorBody),
-        (status = 415, description = "`unsupported_media_type`: the body is not sent as `application/json`.", body = ErrorBody),
-        (status = 422, description = "`unknown_field`: the body has a field this route does not take.", body = ErrorBody),
-        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
     ),
     security(("billing_session" = [])),
 )]
@@ -118,19 +99,10 @@ pub async fn disable(
     path = "/api/workspaces/{ws}/flex/cap",
     tag = "flex",
     summary = "Remove the cap (unlimited Flex Usage)",
-    params(("ws" = String, Path, description = "The workspace (its slug). One that is not a slug, or names a workspace you are not in, answers 404 `workspace_not_found`.", pattern = "^[a-z0-9-]{1,63}$")),
+    params(WsPath),
     request_body = ChangeRequest,
     responses(
         (status = 200, description = "The change applied (or changed nothing): the billing state now in force.", body = BillingState),
-        (status = 400, description = "`invalid_request`: the body is not the JSON asked for, or the address is not valid.", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: members may read but not change Flex Billing; `cross_origin_request`: the change does not come from the page's own origin (`Sec-Fetch-Site` or `Origin`).", body = ErrorBody),
-        (status = 404, description = "`workspace_not_found`: no such workspace, or you are not a member of it.", body = ErrorBody),
-        (status = 409, description = "`version_conflict`: the settings changed since `version`; nothing changed, and `state` holds the settings now in force. `flex_disabled`: a cap while Flex Billing is off.", body = ErrorBody),
-        (status = 413, description = "`payload_too_large`: the body is over 4 KiB.", body = ErrorBody),
-        (status = 415, description = "`unsupported_media_type`: the body is not sent as `application/json`.", body = ErrorBody),
-        (status = 422, description = "`unknown_field`: the body has a field this route does not take.", body = ErrorBody),
-        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
     ),
     security(("billing_session" = [])),
 )]
@@ -149,19 +121,11 @@ pub async fn remove_cap(
     path = "/api/workspaces/{ws}/flex/cap",
     tag = "flex",
     summary = "Set the cap ($1.00 to $1,000,000.00)",
-    params(("ws" = String, Path, description = "The workspace (its slug). One that is not a slug, or names a workspace you are not in, answers 404 `workspace_not_found`.", pattern = "^[a-z0-9-]{1,63}$")),
+    params(WsPath),
     request_body = SetCapRequest,
     responses(
         (status = 200, description = "The change applied (or changed nothing): the billing state now in force.", body = BillingState),
-        (status = 400, description = "`invalid_request`: the body is not the JSON asked for, or the address is not valid.", body = ErrorBody),
-        (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
-        (status = 403, description = "`forbidden`: members may read but not change Flex Billing; `cross_origin_request`: the change does not come from the page's own origin (`Sec-Fetch-Site` or `Origin`).", body = ErrorBody),
-        (status = 404, description = "`workspace_not_found`: no such workspace, or you are not a member of it.", body = ErrorBody),
-        (status = 409, description = "`version_conflict`: the settings changed since `version`; nothing changed, and `state` holds the settings now in force. `flex_disabled`: a cap while Flex Billing is off.", body = ErrorBody),
-        (status = 413, description = "`payload_too_large`: the body is over 4 KiB.", body = ErrorBody),
-        (status = 415, description = "`unsupported_media_type`: the body is not sent as `application/json`.", body = ErrorBody),
         (status = 422, description = "`unknown_field`: the body has a field this route does not take. `cap_*`: a cap that cannot be read or is out of range (`cap_empty`, `cap_not_a_number`, `cap_exponent`, `cap_grouping`, `cap_negative`, `cap_zero`, `cap_below_minimum`, `cap_too_many_decimals`, `cap_too_large`).", body = ErrorBody),
-        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
     ),
     security(("billing_session" = [])),
 )]
@@ -195,13 +159,11 @@ pub struct ActivityQuery {
     path = "/api/workspaces/{ws}/billing/activity",
     tag = "billing",
     summary = "The audit trail of Flex Billing, newest first, a page at a time",
-    params(("ws" = String, Path, description = "The workspace (its slug). One that is not a slug, or names a workspace you are not in, answers 404 `workspace_not_found`.", pattern = "^[a-z0-9-]{1,63}$"), ActivityQuery),
+    params(WsPath, ActivityQuery),
     responses(
         (status = 200, description = "Up to `limit` changes, newest first, and the cursor for older ones.", body = ActivityPage),
         (status = 400, description = "`invalid_request`: the query is not valid (a parameter of the wrong type, repeated, or unknown), or the address is not valid.", body = ErrorBody),
         (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
-        (status = 404, description = "`workspace_not_found`: no such workspace, or you are not a member of it.", body = ErrorBody),
-        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
     ),
     security(("billing_session" = [])),
 )]

@@ -37,7 +37,7 @@ pub const METERING_SCHEME: &str = "metering_token";
         super::billing::remove_cap,
         super::usage::record,
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &SharedAnswers),
     tags(
         (name = "session", description = "Who is signed in"),
         (name = "billing", description = "The billing state and its history"),
@@ -47,6 +47,107 @@ pub const METERING_SCHEME: &str = "metering_token";
     ),
 )]
 struct ApiDoc;
+
+/// The workspace in the path of every workspace route, as the document describes
+/// it; the [`Ws`](super::extract::Ws) extractor reads and checks it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct WsPath {
+    /// The workspace (its slug). One that is not a slug, or names a workspace
+    /// you are not in, answers 404 `workspace_not_found`.
+    #[param(pattern = "^[a-z0-9-]{1,63}$")]
+    ws: String,
+}
+
+/// Answers every workspace route can give.
+const EVERY_WORKSPACE_ROUTE: [(&str, &str); 2] = [
+    (
+        "404",
+        "`workspace_not_found`: no such workspace, or you are not a member of it.",
+    ),
+    (
+        "500",
+        "`internal`: something went wrong on our side (also a panic, which is logged).",
+    ),
+];
+
+/// Answers every change (POST, PUT, DELETE) under a workspace can give, unless
+/// its own annotation says more.
+const EVERY_WORKSPACE_CHANGE: [(&str, &str); 4] = [
+    (
+        "400",
+        "`invalid_request`: the body is not the JSON asked for, or the address is not valid.",
+    ),
+    ("413", "`payload_too_large`: the body is over 4 KiB."),
+    (
+        "415",
+        "`unsupported_media_type`: the body is not sent as `application/json`.",
+    ),
+    (
+        "422",
+        "`unknown_field`: the body has a field this route does not take.",
+    ),
+];
+
+/// Answers every change to Flex Billing (under `/flex/`) can give.
+const EVERY_FLEX_CHANGE: [(&str, &str); 3] = [
+    ("401", "`unauthorized`: no live session."),
+    ("403", "`forbidden`: members may read but not change Flex Billing; `cross_origin_request`: the change does not come from the page's own origin (`Sec-Fetch-Site` or `Origin`)."),
+    ("409", "`version_conflict`: the settings changed since `version`; nothing changed, and `state` holds the settings now in force. `flex_disabled`: a cap while Flex Billing is off."),
+];
+
+/// Writes the shared answers once: each workspace operation gets those its own
+/// annotation does not document itself.
+struct SharedAnswers;
+
+impl Modify for SharedAnswers {
+    fn modify(&self, doc: &mut Document) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/api/workspaces/") {
+                continue;
+            }
+            let flex = path.contains("/flex/");
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.delete, true),
+            ];
+            for (op, change) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let changes: &[(&str, &str)] = if change { &EVERY_WORKSPACE_CHANGE } else { &[] };
+                let flex_changes: &[(&str, &str)] = if change && flex {
+                    &EVERY_FLEX_CHANGE
+                } else {
+                    &[]
+                };
+                for (status, text) in EVERY_WORKSPACE_ROUTE
+                    .iter()
+                    .chain(changes)
+                    .chain(flex_changes)
+                {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(*text)
+                                .content(
+                                    "application/json",
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+            }
+        }
+    }
+}
 
 /// The two ways in: a person's session cookie, and the metering service's token.
 struct SecuritySchemes;

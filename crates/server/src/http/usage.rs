@@ -2,6 +2,7 @@
 
 use super::error::ApiError;
 use super::extract::{AppJson, MeteringToken, Ws};
+use super::openapi::WsPath;
 use super::today;
 use crate::AppState;
 use axum::extract::State;
@@ -13,7 +14,7 @@ use billing_domain::{validate_usage, ErrorBody, UsageRequest, UsageResponse};
     path = "/api/workspaces/{ws}/usage",
     tag = "usage",
     summary = "Record usage: draw included, then prepaid, then flex credits; all or nothing, idempotent per key",
-    params(("ws" = String, Path, description = "The workspace (its slug). One that is not a slug, or names a workspace you are not in, answers 404 `workspace_not_found`.", pattern = "^[a-z0-9-]{1,63}$")),
+    params(WsPath),
     request_body = UsageRequest,
     responses(
         (status = 200, description = "Recorded (or `replayed`: this key was recorded before with these credits, and nothing new was drawn).", body = UsageResponse),
@@ -21,12 +22,8 @@ use billing_domain::{validate_usage, ErrorBody, UsageRequest, UsageResponse};
         (status = 401, description = "`invalid_metering_token`: no accepted `Authorization: Bearer` metering token.", body = ErrorBody),
         (status = 402, description = "`no_credits`: included and prepaid credits are used up and Flex Billing is off; `flex_cap_reached`: the flex credits needed would pass the cap. Nothing is recorded.", body = ErrorBody),
         (status = 403, description = "`cross_origin_request`: a browser sent it from another origin.", body = ErrorBody),
-        (status = 404, description = "`workspace_not_found`: no such workspace, or you are not a member of it.", body = ErrorBody),
         (status = 409, description = "`idempotency_conflict`: this key was already recorded with other credits.", body = ErrorBody),
-        (status = 413, description = "`payload_too_large`: the body is over 4 KiB.", body = ErrorBody),
-        (status = 415, description = "`unsupported_media_type`: the body is not sent as `application/json`.", body = ErrorBody),
         (status = 422, description = "`invalid_credits`: credits outside (0, 1,000,000] or with more than four decimal places; `invalid_idempotency_key`: not 1 to 200 visible ASCII characters; `unknown_field`: a field this route does not take.", body = ErrorBody),
-        (status = 500, description = "`internal`: something went wrong on our side (also a panic, which is logged).", body = ErrorBody),
     ),
     security(("metering_token" = [])),
 )]
