@@ -84,6 +84,10 @@ async fn preview_shows_every_state_at_phone_and_desktop_widths() {
         p.check("desktop").await;
         p.resize(360, 800).await;
         p.check("phone").await;
+        let overflow = p
+            .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            .await;
+        assert_eq!(overflow, 0, "no sideways scroll at 360 px");
     })
     .await;
 }
