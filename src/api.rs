@@ -2,7 +2,7 @@
 //! domain types or an [`ApiError`] the page can show.
 
 use billing_domain::{
-    BillingState, ChangeRequest, ErrorBody, FlexChange, FlexSettings, SetCapRequest,
+    BillingState, ChangeRequest, ErrorBody, FlexChange, FlexSettings, SessionInfo, SetCapRequest,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -53,6 +53,31 @@ pub async fn billing(ws: &str) -> Result<BillingState, ApiError> {
         .send()
         .await;
     answer(sent, None).await
+}
+
+/// Who is signed in, and the workspaces they belong to.
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    let sent = Request::get("/api/session")
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    answer(sent, None).await
+}
+
+/// Ends the session; the server clears its cookie. Already signed out (401)
+/// counts as done.
+pub async fn sign_out() -> Result<(), ApiError> {
+    let request = Request::post("/api/session/logout")
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .map_err(|_| ApiError::Unreachable)?;
+    let resp = request.send().await.map_err(|_| ApiError::Unreachable)?;
+    let status = resp.status();
+    if resp.ok() || status == 401 {
+        return Ok(());
+    }
+    Err(refusal(status, resp.json::<ErrorBody>().await.ok(), None))
 }
 
 /// Applies `change`, made against the settings `against` (the page sends their

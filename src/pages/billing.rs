@@ -1,17 +1,22 @@
 //! `/workspaces/{ws}/billing`: the page's modes (loading, failed, signed out,
 //! loaded) and, once loaded, the header, alerts, Flex Billing card and credits.
 
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
 use crate::components::{
     AlertBanner, CreditsSummary, ErrorNotice, FlexCard, SignInPrompt, Skeleton,
 };
 use crate::hooks::{provide_billing, use_billing};
-use billing_domain::{human_date, BillingState};
+use crate::routes::{billing_href, sign_in_href, HOME};
+use billing_domain::{human_date, BillingState, SessionInfo};
 use leptos::prelude::*;
 
 /// The Plan & Billing page of workspace `ws`.
 #[component]
 pub fn BillingPage(ws: String) -> impl IntoView {
+    // Who is signed in: fetched on its own, beside the billing state, so it
+    // neither delays nor re-renders the card.
+    let session = LocalResource::new(api::session);
+    let current = ws.clone();
     let billing = provide_billing(ws);
     let shown = billing.shown();
     let load_error = billing.load_error();
@@ -53,7 +58,10 @@ pub fn BillingPage(ws: String) -> impl IntoView {
                     {notice()}
                 }
                 .into_any(),
-                Mode::Loaded => view! { <Loaded>{notice()}</Loaded> }.into_any(),
+                Mode::Loaded => view! {
+                    <Loaded session=session ws=current.clone()>{notice()}</Loaded>
+                }
+                .into_any(),
             }}
         </main>
     }
@@ -69,6 +77,10 @@ enum Mode {
 
 #[component]
 fn Loaded(
+    /// The signed-in person, shown in the header once it arrives.
+    session: LocalResource<Result<SessionInfo, ApiError>>,
+    /// The workspace this page shows.
+    ws: String,
     /// Shown under the header: the refresh error, if any.
     children: Children,
 ) -> impl IntoView {
@@ -95,6 +107,13 @@ fn Loaded(
     };
     view! {
         <header class="page__header">
+            // Nothing until the session arrives, and nothing if it fails.
+            {move || {
+                session
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|info| view! { <SessionBar info=info ws=ws.clone() /> })
+            }}
             <p class="page__eyebrow">{heading}</p>
             <h1 class="page__title">"Plan & Billing"</h1>
             <p class="page__meta">
@@ -119,6 +138,83 @@ fn Loaded(
         <div class="page__grid">
             <FlexCard />
             <CreditsSummary state=state />
+        </div>
+    }
+}
+
+/// The signed-in person in the header: their workspaces (when more than one),
+/// their email and "Sign out".
+#[component]
+fn SessionBar(info: SessionInfo, ws: String) -> impl IntoView {
+    let switcher = (info.workspaces.len() > 1).then(|| {
+        let links = info
+            .workspaces
+            .into_iter()
+            .map(|link| {
+                let current = (link.slug == ws).then_some("page");
+                view! {
+                    <li>
+                        <a class="session__workspace" href=billing_href(&link.slug) aria-current=current>
+                            {link.name}
+                        </a>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <nav class="session__nav" aria-labelledby="session-workspaces">
+                <span class="session__label" id="session-workspaces">"Workspace"</span>
+                <ul class="session__workspaces">{links}</ul>
+            </nav>
+        }
+    });
+    let pending = RwSignal::new(false);
+    let failed = RwSignal::new(false);
+    let sign_out = Action::new_local(move |_: &()| async move {
+        let result = api::sign_out().await;
+        match result {
+            Ok(()) => {
+                let here = window()
+                    .location()
+                    .pathname()
+                    .unwrap_or_else(|_| HOME.into());
+                // Keep the button busy while the browser leaves the page.
+                let _ = window().location().set_href(&sign_in_href(&here));
+            }
+            Err(_) => {
+                pending.set(false);
+                failed.set(true);
+            }
+        }
+    });
+    let on_sign_out = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        failed.set(false);
+        sign_out.dispatch(());
+    };
+    view! {
+        <div class="session">
+            {switcher}
+            <div class="session__who">
+                <p class="session__email">
+                    <span class="visually-hidden">"Signed in as "</span>
+                    {info.email}
+                </p>
+                <button
+                    type="button"
+                    class="btn btn--small btn--secondary"
+                    aria-disabled=move || pending.get().then_some("true")
+                    on:click=on_sign_out
+                >
+                    "Sign out"
+                </button>
+            </div>
+            <Show when=move || failed.get()>
+                <p class="session__error" role="alert">"Couldn't sign out. Try again."</p>
+            </Show>
         </div>
     }
 }

@@ -15,4 +15,5 @@ mod people;
 mod preview;
 mod resilience;
 mod security;
+mod session;
 mod stale;

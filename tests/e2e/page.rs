@@ -55,6 +55,7 @@ fn candidates(role: &str) -> &'static str {
         "alert" => "[role=alert]",
         "status" => "[role=status]",
         "meter" => "[role=meter]",
+        "navigation" => "nav, [role=navigation]",
         _ => "*",
     }
 }
