@@ -109,15 +109,17 @@ pub struct Page {
 }
 
 impl Page {
-    async fn root(&self) -> WebElement {
-        self.driver.find(By::Css("html")).await.expect("document")
+    /// The document's root, or `None` while the browser is between two
+    /// documents (a link was followed): the waits below then try again.
+    async fn root(&self) -> Option<WebElement> {
+        self.driver.find(By::Css("html")).await.ok()
     }
 
     /// The one visible element with this role and name, waiting for it.
     pub async fn get(&self, role: &str, name: Name<'_>) -> WebElement {
         let desc = describe(role, name);
         eventually(&desc, || async {
-            let mut found = query(&self.root().await, role, name).await;
+            let mut found = query(&self.root().await?, role, name).await;
             (found.len() == 1).then(|| found.remove(0))
         })
         .await
@@ -147,7 +149,7 @@ impl Page {
     pub async fn with_text(&self, role: &str, text: &str) -> WebElement {
         eventually(&format!("{role} saying {text:?}"), || async {
             let mut hits = Vec::new();
-            for el in query(&self.root().await, role, Name::Any).await {
+            for el in query(&self.root().await?, role, Name::Any).await {
                 if el.text().await.ok()?.contains(text) {
                     hits.push(el);
                 }
@@ -179,7 +181,7 @@ impl Page {
     pub async fn gone(&self, role: &str, name: Name<'_>) {
         let desc = format!("no {}", describe(role, name));
         eventually(&desc, || async {
-            query(&self.root().await, role, name)
+            query(&self.root().await?, role, name)
                 .await
                 .is_empty()
                 .then_some(())
@@ -189,7 +191,8 @@ impl Page {
 
     /// How many visible elements have this role and name, right now.
     pub async fn count(&self, role: &str, name: Name<'_>) -> usize {
-        query(&self.root().await, role, name).await.len()
+        let root = self.root().await.expect("a document");
+        query(&root, role, name).await.len()
     }
 
     /// Waits until the page's visible text contains `text`.
