@@ -11,7 +11,6 @@ mod page;
 mod alerts;
 mod cap;
 mod enable_disable;
-mod history;
 mod people;
 mod preview;
 mod resilience;
