@@ -35,8 +35,6 @@ fn ago(now: At, d: Duration) -> At {
 /// Why an operation did not happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceError {
-    /// No live session.
-    Unauthorized,
     /// The person's role may not do this.
     Forbidden,
     /// No such workspace, or the person is not a member.

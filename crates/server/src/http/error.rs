@@ -123,7 +123,6 @@ impl ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> ApiError {
         match e {
-            ServiceError::Unauthorized => ApiError::unauthorized(),
             ServiceError::Forbidden => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
