@@ -59,6 +59,13 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
     npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "axe-core@$AXE_VERSION" >/dev/null
   fi
 fi
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    say "installing PostgreSQL (Debian packages; the tests and the benchmark start their own cluster)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+fi
 if [ "${1:-}" = "--test" ]; then
   VENV="$TOOLS_DIR/venv"
   if [ "$("$VENV/bin/st" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then

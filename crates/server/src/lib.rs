@@ -25,7 +25,7 @@ use tower_http::trace::TraceLayer;
 
 pub use http::error::ApiError;
 pub use service::Service;
-pub use store::SqliteStore;
+pub use store::{Db, PgStore, SqliteStore};
 
 /// How the server runs.
 #[derive(Debug, Clone, Default)]
@@ -63,12 +63,12 @@ impl Config {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub service: Service<SqliteStore>,
+    pub service: Service<Db>,
     pub config: Arc<Config>,
 }
 
 /// The whole app: `/api/…`, `/`, and the page with client-side routing.
-pub fn app(store: SqliteStore, mut config: Config) -> Router {
+pub fn app(store: Db, mut config: Config) -> Router {
     if config.demo
         && !config
             .metering_tokens
@@ -169,7 +169,7 @@ fn trace_layer() -> TraceLayer<
 /// Serves `app` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    store: SqliteStore,
+    store: Db,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {

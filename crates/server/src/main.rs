@@ -1,6 +1,6 @@
 //! `billing-server`: the billing API and the built page on one origin.
 
-use billing_server::{demo, serve, Config, SqliteStore};
+use billing_server::{demo, serve, Config, Db};
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -14,9 +14,12 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: std::net::SocketAddr,
-    /// SQLite database file (created if missing).
-    #[arg(long, default_value = "billing.sqlite3")]
-    db: PathBuf,
+    /// The database: a SQLite file (created if missing) for one server, or a
+    /// PostgreSQL URL (postgres://user:password@host:port/database) that
+    /// several servers share (or env BILLING_DB: a URL with a password shows
+    /// in `ps` on the command line). The schema is brought up to date at start.
+    #[arg(long, env = "BILLING_DB", default_value = "billing.sqlite3", hide_env_values = true)]
+    db: String,
     /// The built page to serve (dist/ from scripts/build-page.sh).
     #[arg(long)]
     static_dir: Option<PathBuf>,
@@ -66,7 +69,7 @@ fn metering_token(args: &Args) -> Result<Option<String>, Failure> {
 }
 
 /// `--demo` is a boundary, not a back door.
-fn check_demo(args: &Args, store: &SqliteStore) -> Result<(), Failure> {
+async fn check_demo(args: &Args, store: &Db) -> Result<(), Failure> {
     if !args.addr.ip().is_loopback() {
         return Err(format!(
             "--demo serves only loopback addresses (127.0.0.1, ::1); {} is not one. \
@@ -76,15 +79,16 @@ fn check_demo(args: &Args, store: &SqliteStore) -> Result<(), Failure> {
         .into());
     }
     let foreign: Vec<String> = store
-        .workspace_slugs()?
+        .workspace_slugs()
+        .await?
         .into_iter()
         .filter(|slug| !demo::DEMO_WORKSPACES.contains(&slug.as_str()))
         .collect();
     if !foreign.is_empty() {
         return Err(format!(
-            "--demo runs only on its own data, and {} holds workspaces it did not seed ({}). \
-             Use another --db for the demo.",
-            args.db.display(),
+            "--demo runs only on its own data, and this {} database holds workspaces it did not \
+             seed ({}). Use another --db for the demo.",
+            store.kind(),
             foreign.join(", ")
         )
         .into());
@@ -124,11 +128,12 @@ async fn main() -> Result<(), Failure> {
         .init();
     let args = Args::parse();
     let token = metering_token(&args)?;
-    let store = SqliteStore::open_with_batch(&args.db, args.write_batch)?;
+    let store = Db::open(&args.db, args.write_batch).await?;
+    tracing::info!("billing store: {}", store.kind());
     if args.demo {
-        check_demo(&args, &store)?;
-        if store.seed_demo_if_empty()? {
-            tracing::info!("seeded demo data into {}", args.db.display());
+        check_demo(&args, &store).await?;
+        if store.seed_demo_if_empty().await? {
+            tracing::info!("seeded demo data");
         }
     }
     if let Some(dir) = &args.static_dir {

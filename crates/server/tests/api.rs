@@ -243,9 +243,7 @@ async fn cap_is_set_validated_and_removed() {
         (status, &b["flex"]["cap"], b["flex"]["enabled"].as_bool()),
         (StatusCode::OK, &Value::Null, Some(true))
     );
-    let audit: i64 =
-        s.db.with(|c| c.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0)))
-            .unwrap();
+    let audit = s.db.number("SELECT COUNT(*) FROM audit_log").await.unwrap();
     assert_eq!(audit, 4, "enable, two cap changes, remove");
 }
 
@@ -337,9 +335,7 @@ async fn usage_draws_included_then_prepaid_then_flex_then_blocks_at_the_cap() {
         StatusCode::PAYMENT_REQUIRED,
         "a retried refusal is refused again"
     );
-    let kept: i64 =
-        s.db.with(|c| c.query_row("SELECT COUNT(*) FROM blocked_usage", [], |r| r.get(0)))
-            .unwrap();
+    let kept = s.db.number("SELECT COUNT(*) FROM blocked_usage").await.unwrap();
     assert_eq!(kept, 2, "one refusal kept per version of the settings");
 }
 
@@ -577,14 +573,10 @@ async fn concurrent_metering_at_the_cap_takes_exactly_the_room_left() {
     let (_, b) = send(c.get(s.url("/api/workspaces/globex/billing"))).await;
     assert_eq!(b["usage"]["flex_spend"], "1176.00");
     assert_eq!(b["usage"]["flex_credits"], "294");
-    let recorded_cents: i64 =
-        s.db.with(|c| {
-            c.query_row(
-                "SELECT SUM(flex_cost_cents) FROM usage_events WHERE idempotency_key LIKE 'job-%'",
-                [],
-                |r| r.get(0),
-            )
-        })
+    let recorded_cents = s
+        .db
+        .number("SELECT SUM(flex_cost_cents) FROM usage_events WHERE idempotency_key LIKE 'job-%'")
+        .await
         .unwrap();
     assert_eq!(
         recorded_cents, 117_600,
@@ -616,14 +608,10 @@ async fn concurrent_retries_of_one_key_record_once() {
         }
     }
     assert_eq!(fresh, 1, "one answer records, the rest replay");
-    let rows: i64 =
-        s.db.with(|c| {
-            c.query_row(
-                "SELECT COUNT(*) FROM usage_events WHERE idempotency_key = 'retried-job'",
-                [],
-                |r| r.get(0),
-            )
-        })
+    let rows = s
+        .db
+        .number("SELECT COUNT(*) FROM usage_events WHERE idempotency_key = 'retried-job'")
+        .await
         .unwrap();
     assert_eq!(rows, 1);
     figure("concurrent retries of one idempotency key", 32);

@@ -147,15 +147,12 @@ async fn hostile_input_is_refused_cleanly_and_changes_nothing() {
     let s = start().await;
     let owner = s.signed_in(OWNER).await;
     let before = (state_of(&s, "globex").await, state_of(&s, "acme").await);
-    let records = || {
-        s.db.with(|c| {
-            c.query_row("SELECT COUNT(*) FROM usage_events", [], |r| {
-                r.get::<_, i64>(0)
-            })
+    let records = || async {
+        s.db.number("SELECT COUNT(*) FROM usage_events")
+            .await
             .unwrap()
-        })
     };
-    let records_before = records();
+    let records_before = records().await;
     let cases = cases();
     for case in &cases {
         let client = if case.metering {
@@ -199,7 +196,7 @@ async fn hostile_input_is_refused_cleanly_and_changes_nothing() {
         before,
         "nothing changed"
     );
-    assert_eq!(records(), records_before, "no usage recorded");
+    assert_eq!(records().await, records_before, "no usage recorded");
     figure("hostile inputs refused cleanly", cases.len());
 }
 

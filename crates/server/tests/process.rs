@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::{figure, OWNER};
+use common::{figure, fresh_db, open, INITECH, OWNER};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,10 +33,9 @@ fn free_port() -> u16 {
 }
 
 /// Starts the server on `db` and waits until it answers.
-async fn spawn(db: &Path, port: u16) -> Process {
+async fn spawn(db: &str, port: u16) -> Process {
     let child = Command::new(BIN)
-        .args(["--demo", "--db"])
-        .arg(db)
+        .args(["--demo", "--db", db])
         .args(["--addr", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -86,7 +84,7 @@ async fn meter(base: &str, key: &str) -> StatusCode {
 #[tokio::test]
 async fn killed_outright_it_keeps_every_acknowledged_write_and_session() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("billing.sqlite3");
+    let db = fresh_db(dir.path()).await;
     let port = free_port();
     let server = spawn(&db, port).await;
     let owner = Client::builder().cookie_store(true).build().unwrap();
@@ -155,7 +153,7 @@ async fn killed_outright_it_keeps_every_acknowledged_write_and_session() {
 async fn sigterm_finishes_what_is_in_flight_and_exits_zero() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("billing.sqlite3");
+    let db = fresh_db(dir.path()).await;
     let mut server = spawn(&db, free_port()).await;
     // A request half sent when the signal arrives: its headers and half its body.
     let body = r#"{"credits": "2", "idempotency_key": "in-flight"}"#;
@@ -192,15 +190,12 @@ async fn sigterm_finishes_what_is_in_flight_and_exits_zero() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "exit status {status:?}");
-    assert_eq!(rusqlite_count(&db), 2, "both answered records are stored");
-}
-
-fn rusqlite_count(db: &Path) -> i64 {
-    let store = billing_server::SqliteStore::open(db).unwrap();
-    store.with(|c| {
-        c.query_row("SELECT COUNT(*) FROM usage_events", [], |r| r.get(0))
-            .unwrap()
-    })
+    let records = open(&db)
+        .await
+        .number("SELECT COUNT(*) FROM usage_events")
+        .await
+        .unwrap();
+    assert_eq!(records, 2, "both answered records are stored");
 }
 
 /// Runs the server with `args`, expecting it to refuse to start; answers what it said.
@@ -213,25 +208,17 @@ fn refused(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-#[test]
-fn demo_and_the_metering_token_refuse_unsafe_starts() {
+#[tokio::test]
+async fn demo_and_the_metering_token_refuse_unsafe_starts() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("billing.sqlite3");
-    let db = db.to_str().unwrap();
+    let db = fresh_db(dir.path()).await;
+    let db = db.as_str();
     let said = refused(&["--demo", "--db", db, "--addr", "0.0.0.0:0"]);
     assert!(said.contains("loopback"), "{said}");
 
-    let store = billing_server::SqliteStore::open(Path::new(db)).unwrap();
-    store.seed_demo_if_empty().unwrap();
-    store
-        .with(|c| {
-            c.execute(
-                "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
-                                         flex_rate_cents, prepaid_rate_cents) VALUES ('initech', 'Initech', 'Growth', 'month', '2025-01-01', 0, 400, 300)",
-                [],
-            )
-        })
-        .unwrap();
+    let store = open(db).await;
+    store.seed_demo_if_empty().await.unwrap();
+    store.sql(INITECH).await.unwrap();
     drop(store);
     let said = refused(&["--demo", "--db", db, "--addr", "127.0.0.1:0"]);
     assert!(

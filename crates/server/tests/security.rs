@@ -114,11 +114,7 @@ async fn the_session_cookie_is_strict_and_tokens_are_kept_hashed() {
         .next()
         .unwrap()
         .to_string();
-    let stored: Vec<String> = s.db.with(|c| {
-        let mut st = c.prepare("SELECT token FROM sessions").unwrap();
-        let rows = st.query_map([], |r| r.get(0)).unwrap();
-        rows.map(Result::unwrap).collect()
-    });
+    let stored = s.db.sql("SELECT token FROM sessions").await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], token, "the token itself is not stored");
     use sha2::Digest;
@@ -153,7 +149,8 @@ async fn sessions_end_when_idle_at_their_lifetime_and_at_sign_out() {
     ] {
         let c = s.signed_in(OWNER).await;
         assert_eq!(send(c.get(&me)).await.0, StatusCode::OK);
-        s.db.with(|db| db.execute(&format!("UPDATE sessions SET {column} = ?1"), [value]))
+        s.db.sql(&format!("UPDATE sessions SET {column} = '{value}'"))
+            .await
             .unwrap();
         assert_eq!(
             send(c.get(&me)).await.0,
@@ -163,9 +160,7 @@ async fn sessions_end_when_idle_at_their_lifetime_and_at_sign_out() {
     }
     // Signing in again removes the sessions that ended.
     let c = s.signed_in(OWNER).await;
-    let rows: i64 =
-        s.db.with(|db| db.query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0)))
-            .unwrap();
+    let rows = s.db.number("SELECT COUNT(*) FROM sessions").await.unwrap();
     assert_eq!(rows, 1, "ended sessions are purged");
     // Signing out revokes: the same cookie, replayed, signs nobody in.
     let cookie = {
@@ -203,13 +198,9 @@ async fn sessions_end_when_idle_at_their_lifetime_and_at_sign_out() {
 #[tokio::test]
 async fn the_demo_sign_in_admits_only_the_demo_people() {
     let s = start().await;
-    s.db.with(|c| {
-        c.execute(
-            "INSERT INTO users (email) VALUES ('intruder@example.com')",
-            [],
-        )
-    })
-    .unwrap();
+    s.db.sql("INSERT INTO users (email) VALUES ('intruder@example.com')")
+        .await
+        .unwrap();
     let (status, body) =
         send(Client::new().get(s.url("/api/dev/login?email=intruder%40example.com"))).await;
     assert_eq!(

@@ -1,9 +1,12 @@
-//! The billing store: every read and write the server makes, behind one trait
-//! so that another database can take SQLite's place. Nothing outside this
-//! folder speaks SQL.
+//! The billing store: every read and write the server makes, behind one trait,
+//! on SQLite (embedded, one server) or PostgreSQL (several servers on one
+//! database). Nothing outside this folder speaks SQL.
 
+mod migrations;
+mod pg;
 mod sqlite;
 
+pub use pg::{PgStore, POOL_SIZE};
 pub use sqlite::{SqliteStore, DEFAULT_MAX_BATCH};
 
 use billing_domain::{
@@ -205,4 +208,158 @@ pub trait Store: Clone + Send + Sync + 'static {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
+}
+
+/// Moments as the API shows them: RFC 3339 in UTC, to the second.
+pub(crate) fn at_text(at: At) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+type OpenResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The store a server runs on, chosen by `--db`: a file path for SQLite, a
+/// `postgres://` URL for PostgreSQL.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Db {
+    /// Whether `spec` names a PostgreSQL database rather than a SQLite file.
+    pub fn is_postgres(spec: &str) -> bool {
+        spec.starts_with("postgres://") || spec.starts_with("postgresql://")
+    }
+
+    /// Opens the store `spec` names and brings its schema up to date.
+    /// `write_batch` is SQLite's group-commit size; PostgreSQL commits each
+    /// request on its own and batches the flushes itself.
+    pub async fn open(spec: &str, write_batch: usize) -> OpenResult<Db> {
+        let spec = spec.to_string();
+        tokio::task::spawn_blocking(move || {
+            if Db::is_postgres(&spec) {
+                Ok(Db::Postgres(PgStore::open(&spec)?))
+            } else {
+                Ok(Db::Sqlite(SqliteStore::open_with_batch(
+                    std::path::Path::new(&spec),
+                    write_batch,
+                )?))
+            }
+        })
+        .await
+        .map_err(|e| format!("opening the store failed: {e}"))?
+    }
+
+    /// "SQLite" or "PostgreSQL".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "SQLite",
+            Db::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// Runs `f` on a thread where blocking is allowed.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Db) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| StoreError(format!("store task failed: {e}")))?
+    }
+
+    /// The slug of every workspace in the database.
+    pub async fn workspace_slugs(&self) -> StoreResult<Vec<String>> {
+        self.blocking(|db| match db {
+            Db::Sqlite(s) => s.workspace_slugs(),
+            Db::Postgres(p) => p.workspace_slugs(),
+        })
+        .await
+    }
+
+    /// Seeds the demo workspaces and people into an empty database. Answers whether it did.
+    pub async fn seed_demo_if_empty(&self) -> StoreResult<bool> {
+        self.blocking(|db| match db {
+            Db::Sqlite(s) => s.seed_demo_if_empty(),
+            Db::Postgres(p) => p.seed_demo_if_empty(),
+        })
+        .await
+    }
+
+    /// Runs SQL written for both stores outside any request (set-up, tests,
+    /// the benchmark); answers the first column of every row it returns, as text.
+    pub async fn sql(&self, sql: &str) -> StoreResult<Vec<String>> {
+        let sql = sql.to_string();
+        self.blocking(move |db| match db {
+            Db::Sqlite(s) => s.with(|c| {
+                let mut stmt = c.prepare(&sql)?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(match r.get_ref(0)? {
+                        rusqlite::types::ValueRef::Null => String::new(),
+                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                        rusqlite::types::ValueRef::Real(f) => f.to_string(),
+                        v => v.as_str().unwrap_or_default().to_string(),
+                    })
+                })?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            }),
+            Db::Postgres(p) => p.with(|c| {
+                let rows = c.simple_query(&sql)?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(r) => {
+                            Some(r.get(0).unwrap_or_default().to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect())
+            })?,
+        })
+        .await
+    }
+
+    /// One whole number from SQL written for both stores (set-up and tests).
+    pub async fn number(&self, sql: &str) -> StoreResult<i64> {
+        let rows = self.sql(sql).await?;
+        let first = rows
+            .first()
+            .ok_or_else(|| StoreError(format!("no row from {sql}")))?;
+        first
+            .parse()
+            .map_err(|_| StoreError(format!("{first:?} from {sql} is not a whole number")))
+    }
+}
+
+impl Store for Db {
+    fn read<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        async move {
+            match db {
+                Db::Sqlite(s) => s.read(f).await,
+                Db::Postgres(p) => p.read(f).await,
+            }
+        }
+    }
+
+    fn write<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        async move {
+            match db {
+                Db::Sqlite(s) => s.write(f).await,
+                Db::Postgres(p) => p.write(f).await,
+            }
+        }
+    }
 }

@@ -1,8 +1,14 @@
 //! What the API tests share: a real server on a loopback port with a real
-//! SQLite file and demo data, and small request helpers.
+//! database and demo data, and small request helpers.
+//!
+//! The database is a SQLite file in the test's own folder, or, when
+//! `BILLING_TEST_POSTGRES` names a PostgreSQL server (scripts/test.sh starts
+//! one and runs every test here against each store), a fresh database there.
 #![allow(dead_code)]
 
-use billing_server::{serve, Config, SqliteStore as Db};
+use billing_server::store::DEFAULT_MAX_BATCH;
+use billing_server::{serve, Config, Db};
+use std::path::Path;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
@@ -44,17 +50,10 @@ pub async fn start_config(config: Config) -> Server {
         "<!doctype html><title>page</title>",
     )
     .unwrap();
-    let db = Db::open(&dir.path().join("billing.sqlite3")).unwrap();
-    db.seed_demo_if_empty().unwrap();
+    let db = open(&fresh_db(dir.path()).await).await;
+    db.seed_demo_if_empty().await.unwrap();
     // A workspace none of the demo people belong to.
-    db.with(|c| {
-        c.execute(
-            "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
-                                     flex_rate_cents, prepaid_rate_cents) VALUES ('initech', 'Initech', 'Growth', 'month', '2025-01-01', 0, 400, 300)",
-            [],
-        )
-    })
-    .unwrap();
+    db.sql(INITECH).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -72,6 +71,43 @@ pub async fn start_config(config: Config) -> Server {
         stop: Some(stop),
         _dir: dir,
     }
+}
+
+/// Adds a workspace none of the demo people belong to (SQL for both stores).
+pub const INITECH: &str = "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor,
+    included_e4, flex_rate_cents, prepaid_rate_cents)
+    VALUES ('initech', 'Initech', 'Growth', 'month', '2025-01-01', 0, 400, 300)";
+
+/// Whether the tests run on PostgreSQL (`BILLING_TEST_POSTGRES`) rather than SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var_os("BILLING_TEST_POSTGRES").is_some()
+}
+
+/// A new, empty database for one test, as `--db` takes it: a file in `dir`,
+/// or a database of its own in the `BILLING_TEST_POSTGRES` server.
+pub async fn fresh_db(dir: &Path) -> String {
+    let Ok(admin) = std::env::var("BILLING_TEST_POSTGRES") else {
+        return dir.join("billing.sqlite3").to_str().unwrap().to_string();
+    };
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let create = format!("CREATE DATABASE {name}");
+    let admin_url = admin.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c = postgres::Client::connect(&admin_url, postgres::NoTls)
+            .expect("connect to BILLING_TEST_POSTGRES");
+        c.batch_execute(&create).expect("create a test database");
+    })
+    .await
+    .unwrap();
+    let (server, _) = admin.rsplit_once('/').expect("a postgres:// URL");
+    format!("{server}/{name}")
+}
+
+/// Opens the store `spec` names.
+pub async fn open(spec: &str) -> Db {
+    Db::open(spec, DEFAULT_MAX_BATCH)
+        .await
+        .unwrap_or_else(|e| panic!("open {spec}: {e}"))
 }
 
 impl Server {

@@ -4,7 +4,7 @@
 
 use crate::demo::DEMO_USERS;
 use crate::store::{
-    At, AuditLine, CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User, WorkspaceRow,
+    at_text, At, AuditLine, CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
@@ -82,6 +82,9 @@ fn workspace_from_row(r: &Row<'_>) -> rusqlite::Result<WorkspaceRow> {
 fn now_text() -> String {
     at_text(chrono::Utc::now())
 }
+
+// Moments are stored as fixed-width RFC 3339 in UTC ([`at_text`]), so text
+// order is time order.
 
 impl Tx for SqliteTx<'_> {
     fn workspace_for_member(
@@ -404,10 +407,6 @@ impl Tx for SqliteTx<'_> {
     }
 }
 
-/// Moments are stored as fixed-width RFC 3339 in UTC, so text order is time order.
-fn at_text(at: At) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// Seeds the demo if the database has no workspace yet. Answers whether it did.
 /// Acme: monthly, 30 included credits, 10 prepaid, Flex off. Globex: annual,

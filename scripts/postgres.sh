@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster on a loopback port, for the tests and the
+# benchmark. Nothing is left behind: `stop` ends the server and removes its folder.
+#
+#   scripts/postgres.sh start DIR   initdb in DIR (empty or missing), start the
+#                                   server, print its URL (postgres://billing@127.0.0.1:PORT/postgres)
+#   scripts/postgres.sh stop DIR    stop the server in DIR (if it runs) and remove DIR
+#
+# initdb and the server refuse to run as root: as root they run as the
+# `postgres` user that Debian's package creates.
+set -euo pipefail
+cmd=${1:?start or stop}
+dir=${2:?a folder for the cluster}
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$bin/initdb" ] || { echo "postgres.sh: PostgreSQL is not installed (scripts/setup.sh --test installs it)" >&2; exit 1; }
+
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$cmd" in
+  start)
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+    if [ ! -f "$dir/PG_VERSION" ]; then
+      as_owner "$bin/initdb" -D "$dir" -U billing -A trust -E UTF8 --no-instructions >"$dir.initdb.log" 2>&1 \
+        || { cat "$dir.initdb.log" >&2; exit 1; }
+      rm -f "$dir.initdb.log"
+    fi
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # Loopback only, its socket in its own folder; fsync stays on (the store refuses it off).
+    as_owner "$bin/pg_ctl" -D "$dir" -w -t 60 -l "$dir/server.log" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
+      || { cat "$dir/server.log" >&2; exit 1; }
+    echo "postgres://billing@127.0.0.1:$port/postgres"
+    ;;
+  stop)
+    if [ -f "$dir/postmaster.pid" ]; then
+      as_owner "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || true
+    fi
+    rm -rf "$dir"
+    ;;
+  *)
+    echo "postgres.sh: start or stop" >&2
+    exit 2
+    ;;
+esac
