@@ -4,57 +4,12 @@
 
 mod common;
 
+use common::process::{free_port, spawn, Process, BIN};
 use common::{figure, fresh_db, open, INITECH, OWNER};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_billing-server");
-
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the server on `db` and waits until it answers.
-async fn spawn(db: &str, port: u16) -> Process {
-    let child = Command::new(BIN)
-        .args(["--demo", "--db", db])
-        .args(["--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Client::new()
-        .get(format!("{base}/api/session"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::task::yield_now().await;
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Process { child, base }
-}
 
 fn signal(p: &Process, sig: i32) {
     let pid = p.child.id() as i32;

@@ -6,6 +6,8 @@
 //! one and runs every test here against each store), a fresh database there.
 #![allow(dead_code)]
 
+pub mod process;
+
 use billing_server::store::DEFAULT_MAX_BATCH;
 use billing_server::{serve, Config, Db};
 use std::path::Path;
@@ -157,7 +159,13 @@ pub async fn state_of(s: &Server, ws: &str) -> Value {
 
 /// Appends one figure to the reliability report this run writes (scripts/test.sh
 /// renders docs/reliability.md from them). Does nothing outside that run.
+/// On PostgreSQL the name says so, as the same tests run on both stores.
 pub fn figure(name: &str, value: impl std::fmt::Display) {
+    let name = if on_postgres() {
+        format!("{name} (PostgreSQL)")
+    } else {
+        name.to_string()
+    };
     if let Ok(path) = std::env::var("RELIABILITY_FIGURES") {
         use std::io::Write;
         if let Ok(mut f) = std::fs::OpenOptions::new()

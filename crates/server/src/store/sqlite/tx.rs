@@ -412,8 +412,9 @@ impl Tx for SqliteTx<'_> {
 /// Acme: monthly, 30 included credits, 10 prepaid, Flex off. Globex: annual,
 /// 360 included credits, Flex on with the $1,200 default cap. Rates: $4.00 a
 /// flex credit, $3.00 a prepaid credit.
+/// IMMEDIATE: two servers seeding at once, the second waits and finds the first's.
 pub(super) fn seed_demo_if_empty(conn: &mut Connection) -> StoreResult<bool> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let count: i64 = tx.query_row("SELECT COUNT(*) FROM workspaces", [], |r| r.get(0))?;
     if count > 0 {
         return Ok(false);

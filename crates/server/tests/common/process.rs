@@ -1,0 +1,55 @@
+//! The server as a process of its own, on a database of the test's.
+
+use reqwest::Client;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_billing-server");
+
+pub struct Process {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the server on `db` and waits until it answers.
+pub async fn spawn(db: &str, port: u16) -> Process {
+    let mut child = Command::new(BIN)
+        .args(["--demo", "--db", db])
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Client::new()
+        .get(format!("{base}/api/session"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the server did not start");
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server on {db} exited at start: {status}");
+        }
+        tokio::task::yield_now().await;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Process { child, base }
+}
+

@@ -1,0 +1,129 @@
+//! Several servers on one database: two server processes started at the same
+//! moment on one database (a PostgreSQL database under scripts/test.sh's
+//! second run, a SQLite file under its first), with requests split between
+//! them. The cap, the idempotency key, sessions and settings hold as on one.
+
+mod common;
+
+use common::process::{free_port, spawn, Process};
+use common::{figure, fresh_db, open, send};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+async fn meter(p: &Process, ws: &str, credits: &str, key: &str) -> (StatusCode, Value) {
+    send(
+        Client::new()
+            .post(format!("{}/api/workspaces/{ws}/usage", p.base))
+            .bearer_auth(billing_server::demo::DEMO_METERING_TOKEN)
+            .json(&json!({"credits": credits, "idempotency_key": key})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn two_servers_on_one_database_hold_the_cap_and_the_key_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(dir.path()).await;
+    // Both start at once on an empty database: each schema step and the demo are applied once.
+    let (a, b) = tokio::join!(spawn(&db, free_port()), spawn(&db, free_port()));
+    let servers = std::sync::Arc::new([a, b]);
+    let store = open(&db).await;
+    assert_eq!(
+        store.number("SELECT COUNT(*) FROM users").await.unwrap(),
+        3,
+        "the demo was seeded once"
+    );
+
+    // Globex: 360 included credits, then flex at $4.00 within the $1,200.00 cap (300 credits).
+    assert_eq!(meter(&servers[0], "globex", "360", "included").await.0, StatusCode::OK);
+    let clients: Vec<_> = (0..64)
+        .map(|i| {
+            let servers = servers.clone();
+            tokio::spawn(async move { meter(&servers[i % 2], "globex", "7", &format!("job-{i}")).await })
+        })
+        .collect();
+    let (mut accepted, mut refused) = ([0; 2], 0);
+    for (i, c) in clients.into_iter().enumerate() {
+        let (status, body) = c.await.unwrap();
+        match status {
+            StatusCode::OK => accepted[i % 2] += 1,
+            StatusCode::PAYMENT_REQUIRED => {
+                assert_eq!(body["error"]["code"], "flex_cap_reached");
+                refused += 1
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    // 300 / 7 = 42 whole jobs fit ($1,176.00); the 43rd would pass the cap.
+    assert_eq!(accepted[0] + accepted[1], 42, "exactly the room, {accepted:?}");
+    assert_eq!(refused, 22);
+    let billed = store
+        .number("SELECT SUM(flex_cost_cents) FROM usage_events")
+        .await
+        .unwrap();
+    assert_eq!(billed, 117_600, "not one cent over the $1,200.00 cap");
+    let totals = store
+        .number("SELECT SUM(flex_cost_cents) FROM cycle_totals")
+        .await
+        .unwrap();
+    assert_eq!(totals, billed, "the running total is the sum of the records");
+
+    // 32 retries of one job, split between the servers: one record, the rest replay it.
+    let retries: Vec<_> = (0..32)
+        .map(|i| {
+            let servers = servers.clone();
+            tokio::spawn(async move { meter(&servers[i % 2], "acme", "1.5", "retried-job").await })
+        })
+        .collect();
+    let mut fresh = 0;
+    for r in retries {
+        let (status, body) = r.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["replayed"] == false {
+            fresh += 1;
+        }
+    }
+    assert_eq!(fresh, 1, "one answer records, the rest replay");
+    let rows = store
+        .number("SELECT COUNT(*) FROM usage_events WHERE idempotency_key = 'retried-job'")
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "one record for 32 retries");
+
+    // A session started on one server signs in on the other (cookies go by host,
+    // not port); a change made on one is read on the other, and a change from a
+    // stale page is refused whichever server takes it.
+    let owner = Client::builder().cookie_store(true).build().unwrap();
+    let r = owner
+        .get(format!(
+            "{}/api/dev/login?email=owner%40acme.test&next=/api/session",
+            servers[0].base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let billing = |i: usize| format!("{}/api/workspaces/globex/billing", servers[i].base);
+    let (status, before) = send(owner.get(billing(1))).await;
+    assert_eq!(status, StatusCode::OK, "the other server knows the session");
+    let version = before["flex"]["version"].as_u64().unwrap();
+    let cap = |i: usize| format!("{}/api/workspaces/globex/flex/cap", servers[i].base);
+    let (status, _) =
+        send(owner.put(cap(1)).json(&json!({"cap": "1500", "version": version}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, stale) =
+        send(owner.put(cap(0)).json(&json!({"cap": "900", "version": version}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{stale}");
+    let (_, after) = send(owner.get(billing(0))).await;
+    assert_eq!(after["flex"]["cap"], "1500.00");
+
+    figure("servers on one database", 2);
+    figure(
+        "cents over the cap, two servers",
+        (billed - 120_000).max(0),
+    );
+    figure(
+        "requests accepted at the cap, two servers (exactly the room: 42)",
+        accepted[0] + accepted[1],
+    );
+}
