@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: domain unit and property tests, the API against a real
-# server and SQLite file, the browser end-to-end suite in headless Chromium,
-# and schemathesis against the API's own OpenAPI document.
+# server on a SQLite file and again on PostgreSQL (a throwaway cluster on a
+# loopback port, stopped and removed at the end), the browser end-to-end suite
+# in headless Chromium, and schemathesis against the API's own OpenAPI document.
 # Also lints the wasm release build, which the page ships as.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,11 +20,25 @@ echo "== tests: domain, page logic, API, end-to-end"
 log=$(mktemp)
 export RELIABILITY_FIGURES
 RELIABILITY_FIGURES=$(mktemp)
-trap 'rm -f "$log" "$RELIABILITY_FIGURES"' EXIT
+PG_DIR=$(mktemp -d -u /tmp/billing-pg.XXXXXX)
+trap 'scripts/postgres.sh stop "$PG_DIR"; rm -f "$log" "$RELIABILITY_FIGURES"' EXIT
 set +e
 cargo test --workspace -- --test-threads="${E2E_THREADS:-2}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+
+echo "== API tests again, on PostgreSQL (each test in a database of its own)"
+BILLING_TEST_POSTGRES=$(scripts/postgres.sh start "$PG_DIR")
+export BILLING_TEST_POSTGRES
+set +e
+cargo test -p billing-server --test '*' 2>&1 | tee -a "$log"
+pg_status=${PIPESTATUS[0]}
+set -e
+unset BILLING_TEST_POSTGRES
+scripts/postgres.sh stop "$PG_DIR"
+if [ "$status" = 0 ]; then
+  status=$pg_status
+fi
 
 echo "== API against its OpenAPI document (schemathesis)"
 st_status=0

@@ -3,12 +3,17 @@
 drives it with wrk and headless Chromium, prints one table and writes
 docs/performance.md. Standard library only.
 
-    run.py <server binary> <dist dir> <docs/performance.md>
+    run.py <server binary> <dist dir> <docs/performance.md> [<postgres:// URL of a throwaway server>]
+
+With the URL, metering is measured on PostgreSQL too, with one and with two
+servers on one database (scripts/bench.sh starts that server and removes it).
 """
 import datetime, gzip, hashlib, json, os, platform, re, secrets, sqlite3, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 
 SERVER, DIST, OUT = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+PG_ADMIN = sys.argv[4] if len(sys.argv) > 4 else None
+WORK = Path(tempfile.mkdtemp(prefix="billing-bench-"))
 HERE = Path(__file__).resolve().parent
 DURATION = os.environ.get("BENCH_SECONDS", "8")
 OWNER = "owner@bench.test"
@@ -29,7 +34,7 @@ class Server:
         self.db = db
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        token_file = Path(db).with_suffix(".token")
+        token_file = WORK / "metering.token"
         token_file.write_text(TOKEN)
         self.proc = subprocess.Popen(
             [SERVER, "--db", str(db), "--static-dir", str(DIST), "--addr", f"127.0.0.1:{self.port}",
@@ -98,6 +103,42 @@ def seed_bench_workspaces(db):
     con.close()
 
 
+def psql(url, sql):
+    """Runs SQL on PostgreSQL; answers the rows, each a list of text fields."""
+    out = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qAtF", "\t", "-c", sql],
+                         capture_output=True, text=True, check=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def pg_database(name):
+    """A new, empty database in the throwaway server: its URL."""
+    psql(PG_ADMIN, f"CREATE DATABASE {name}")
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def seed_pg(url):
+    """The metering workspaces of seed_bench_workspaces, on PostgreSQL (the server made the schema)."""
+    values = ", ".join(f"('{slug}', '{slug}', 'Growth', 'month', '2025-01-01', 0, 400, 300, 0, true, {cap})"
+                       for slug, cap in [(f"bench-{i}", "NULL") for i in range(8)] + [("bench-capped", 200_000)])
+    psql(url, f"""INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
+                  flex_rate_cents, prepaid_rate_cents, prepaid_e4, flex_enabled, flex_cap_cents) VALUES {values}""")
+
+
+def check_totals_pg(url):
+    """check_totals, on PostgreSQL."""
+    (mismatched,), = psql(url, """
+        SELECT COUNT(*) FROM cycle_totals t LEFT JOIN (
+            SELECT workspace_id, cycle_start, SUM(included_e4) i, SUM(prepaid_e4) p, SUM(flex_e4) f, SUM(flex_cost_cents) c
+              FROM usage_events GROUP BY workspace_id, cycle_start) u USING (workspace_id, cycle_start)
+         WHERE t.included_e4 != COALESCE(u.i, 0) OR t.prepaid_e4 != COALESCE(u.p, 0)
+            OR t.flex_e4 != COALESCE(u.f, 0) OR t.flex_cost_cents != COALESCE(u.c, 0)""")
+    (records,), = psql(url, "SELECT COUNT(*) FROM usage_events")
+    (cap, spend), = psql(url, """SELECT w.flex_cap_cents, COALESCE(t.flex_cost_cents, 0) FROM workspaces w
+                                LEFT JOIN cycle_totals t ON t.workspace_id = w.id WHERE w.slug = 'bench-capped'""")
+    return {"mismatched_totals": int(mismatched), "records": int(records), "cap_cents": int(cap),
+            "capped_spend_cents": int(spend)}
+
+
 def fill(db, slug, upto):
     """Brings `slug`'s current cycle to `upto` usage records, written directly (flex, $1.00 each)."""
     con = sqlite3.connect(db, timeout=30)
@@ -119,14 +160,24 @@ def fill(db, slug, upto):
 
 
 def wrk(url, conns, script=None, headers=(), run="run", duration=DURATION):
+    return finish_wrk(start_wrk(url, conns, script, headers, run, duration))
+
+
+def start_wrk(url, conns, script=None, headers=(), run="run", duration=DURATION):
     threads = min(conns, 2)
     cmd = ["wrk", "--latency", f"-t{threads}", f"-c{conns}", f"-d{duration}s"]
     for h in headers:
         cmd += ["-H", h]
     if script:
         cmd += ["-s", str(HERE / script)]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True,
-                         env={**os.environ, "BENCH_RUN": run, "BENCH_TOKEN": TOKEN}, check=True).stdout
+    return subprocess.Popen(cmd + [url], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "BENCH_RUN": run, "BENCH_TOKEN": TOKEN})
+
+
+def finish_wrk(proc):
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"wrk failed: {out}")
     def ms(label):
         m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         v = float(m.group(1))
@@ -145,6 +196,48 @@ def metering(base, label):
         log(f"metering, {label}, {conns} connections")
         results[conns] = wrk(f"{base}/api/workspaces/bench-0/usage", conns, "usage.lua", run=f"{label}-{conns}")
     return results
+
+
+def metering_split(bases, label):
+    """Metering against several servers at once: the connections split evenly, one wrk each.
+    Requests/s add up; p50 and p99 are the highest of the wrk runs."""
+    results = {}
+    for conns in (16, 64, 256):
+        log(f"metering, {label}, {conns} connections over {len(bases)} servers")
+        per = conns // len(bases)
+        procs = []
+        for i, base in enumerate(bases):
+            procs.append(start_wrk(f"{base}/api/workspaces/bench-0/usage", per, "usage.lua", run=f"{label}-{conns}-{i}"))
+        runs = [finish_wrk(p) for p in procs]
+        statuses = {}
+        for r in runs:
+            for k, v in (r["statuses"] or {}).items():
+                statuses[k] = statuses.get(k, 0) + v
+        results[conns] = {"rps": sum(r["rps"] for r in runs), "p50": max(r["p50"] for r in runs),
+                          "p99": max(r["p99"] for r in runs), "statuses": statuses}
+    return results
+
+
+def postgres_metering():
+    """PostgreSQL: one server, then two servers on one database, under the same load."""
+    out = {}
+    url = pg_database("bench_one")
+    one = Server(url)
+    seed_pg(url)
+    out["one"] = metering(one.base, "pg-one")
+    one.stop()
+    out["one_totals"] = check_totals_pg(url)
+    url = pg_database("bench_two")
+    a = Server(url)
+    b = Server(url)
+    seed_pg(url)
+    out["two"] = metering_split([a.base, b.base], "pg-two")
+    a.stop()
+    b.stop()
+    out["two_totals"] = check_totals_pg(url)
+    (version,), = psql(PG_ADMIN, "SHOW server_version")
+    out["version"] = version
+    return out
 
 
 def check_totals(db):
@@ -207,7 +300,7 @@ def machine():
 
 
 def main():
-    work = Path(tempfile.mkdtemp(prefix="billing-bench-"))
+    work = WORK
     report = {"machine": machine(), "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
     # Group commit (the product as shipped).
@@ -259,6 +352,9 @@ def main():
     seed_bench_workspaces(base_db)
     report["baseline"] = metering(baseline.base, "baseline")
     baseline.stop()
+
+    if PG_ADMIN:
+        report["postgres"] = postgres_metering()
 
     write(report)
 
@@ -319,6 +415,30 @@ def write(r):
               f"capped workspace spend ${tot['capped_spend_cents'] / 100:,.2f} of a ${tot['cap_cents'] / 100:,.2f} cap "
               f"({max(0, tot['capped_spend_cents'] - tot['cap_cents'])} cents over).", "",
               f"Server peak RSS (through the 256-connection run): {r['peak_rss_mib']:.1f} MiB.", ""]
+    if r.get("postgres"):
+        pg = r["postgres"]
+        lines += ["## Metering on PostgreSQL, one and two servers, beside SQLite", "",
+                  f"PostgreSQL {pg['version']} (Debian's), a throwaway cluster on loopback on the same 2 cores, "
+                  "`fsync=on`, `synchronous_commit=on`; each server keeps a pool of 16 connections. Same load as above "
+                  "(nine workspaces in turn, one capped). With two servers the connections split evenly, one wrk per "
+                  "server at the same time: requests/s add up, and p50/p99 are the higher of the two runs.", "",
+                  "| connections | SQLite (group commit) req/s | p99 | PostgreSQL, 1 server req/s | p50 | p99 "
+                  "| PostgreSQL, 2 servers req/s | p50 | p99 |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for c, g in r["metering"].items():
+            one = pg["one"][c]
+            two = pg["two"].get(c)
+            two_cells = f"{t(two['rps'])} | {ms(two['p50'])} | {ms(two['p99'])}" if two else "– | – | –"
+            lines.append(f"| {c} | {t(g['rps'])} | {ms(g['p99'])} | {t(one['rps'])} | {ms(one['p50'])} | {ms(one['p99'])} "
+                         f"| {two_cells} |")
+        for label, key in (("one server", "one_totals"), ("two servers", "two_totals")):
+            tot = pg[key]
+            lines.append("")
+            lines.append(f"After the PostgreSQL runs, {label}: {t(tot['records'])} records stored; running totals that "
+                         f"differ from the sum of their records: {tot['mismatched_totals']}; capped workspace spend "
+                         f"${tot['capped_spend_cents'] / 100:,.2f} of a ${tot['cap_cents'] / 100:,.2f} cap "
+                         f"({max(0, tot['capped_spend_cents'] - tot['cap_cents'])} cents over).")
+        lines += [""]
     lines += ["## Flat cost: one connection, after N records in the current cycle", "",
               "| records in the cycle | billing read p50 | req/s | usage record p50 | req/s |", "|---:|---:|---:|---:|---:|"]
     for n, v in r["flat"].items():
