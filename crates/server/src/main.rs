@@ -18,7 +18,12 @@ struct Args {
     /// PostgreSQL URL (postgres://user:password@host:port/database) that
     /// several servers share (or env BILLING_DB: a URL with a password shows
     /// in `ps` on the command line). The schema is brought up to date at start.
-    #[arg(long, env = "BILLING_DB", default_value = "billing.sqlite3", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "BILLING_DB",
+        default_value = "billing.sqlite3",
+        hide_env_values = true
+    )]
     db: String,
     /// The built page to serve (dist/ from scripts/build-page.sh).
     #[arg(long)]

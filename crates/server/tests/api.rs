@@ -335,7 +335,10 @@ async fn usage_draws_included_then_prepaid_then_flex_then_blocks_at_the_cap() {
         StatusCode::PAYMENT_REQUIRED,
         "a retried refusal is refused again"
     );
-    let kept = s.db.number("SELECT COUNT(*) FROM blocked_usage").await.unwrap();
+    let kept =
+        s.db.number("SELECT COUNT(*) FROM blocked_usage")
+            .await
+            .unwrap();
     assert_eq!(kept, 2, "one refusal kept per version of the settings");
 }
 
@@ -608,11 +611,10 @@ async fn concurrent_retries_of_one_key_record_once() {
         }
     }
     assert_eq!(fresh, 1, "one answer records, the rest replay");
-    let rows = s
-        .db
-        .number("SELECT COUNT(*) FROM usage_events WHERE idempotency_key = 'retried-job'")
-        .await
-        .unwrap();
+    let rows =
+        s.db.number("SELECT COUNT(*) FROM usage_events WHERE idempotency_key = 'retried-job'")
+            .await
+            .unwrap();
     assert_eq!(rows, 1);
     figure("concurrent retries of one idempotency key", 32);
     figure("duplicate records", rows - 1);

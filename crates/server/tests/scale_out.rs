@@ -35,11 +35,16 @@ async fn two_servers_on_one_database_hold_the_cap_and_the_key_exactly() {
     );
 
     // Globex: 360 included credits, then flex at $4.00 within the $1,200.00 cap (300 credits).
-    assert_eq!(meter(&servers[0], "globex", "360", "included").await.0, StatusCode::OK);
+    assert_eq!(
+        meter(&servers[0], "globex", "360", "included").await.0,
+        StatusCode::OK
+    );
     let clients: Vec<_> = (0..64)
         .map(|i| {
             let servers = servers.clone();
-            tokio::spawn(async move { meter(&servers[i % 2], "globex", "7", &format!("job-{i}")).await })
+            tokio::spawn(
+                async move { meter(&servers[i % 2], "globex", "7", &format!("job-{i}")).await },
+            )
         })
         .collect();
     let (mut accepted, mut refused) = ([0; 2], 0);
@@ -55,7 +60,11 @@ async fn two_servers_on_one_database_hold_the_cap_and_the_key_exactly() {
         }
     }
     // 300 / 7 = 42 whole jobs fit ($1,176.00); the 43rd would pass the cap.
-    assert_eq!(accepted[0] + accepted[1], 42, "exactly the room, {accepted:?}");
+    assert_eq!(
+        accepted[0] + accepted[1],
+        42,
+        "exactly the room, {accepted:?}"
+    );
     assert_eq!(refused, 22);
     let billed = store
         .number("SELECT SUM(flex_cost_cents) FROM usage_events")
@@ -66,7 +75,10 @@ async fn two_servers_on_one_database_hold_the_cap_and_the_key_exactly() {
         .number("SELECT SUM(flex_cost_cents) FROM cycle_totals")
         .await
         .unwrap();
-    assert_eq!(totals, billed, "the running total is the sum of the records");
+    assert_eq!(
+        totals, billed,
+        "the running total is the sum of the records"
+    );
 
     // 32 retries of one job, split between the servers: one record, the rest replay it.
     let retries: Vec<_> = (0..32)
@@ -108,20 +120,25 @@ async fn two_servers_on_one_database_hold_the_cap_and_the_key_exactly() {
     assert_eq!(status, StatusCode::OK, "the other server knows the session");
     let version = before["flex"]["version"].as_u64().unwrap();
     let cap = |i: usize| format!("{}/api/workspaces/globex/flex/cap", servers[i].base);
-    let (status, _) =
-        send(owner.put(cap(1)).json(&json!({"cap": "1500", "version": version}))).await;
+    let (status, _) = send(
+        owner
+            .put(cap(1))
+            .json(&json!({"cap": "1500", "version": version})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, stale) =
-        send(owner.put(cap(0)).json(&json!({"cap": "900", "version": version}))).await;
+    let (status, stale) = send(
+        owner
+            .put(cap(0))
+            .json(&json!({"cap": "900", "version": version})),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{stale}");
     let (_, after) = send(owner.get(billing(0))).await;
     assert_eq!(after["flex"]["cap"], "1500.00");
 
     figure("servers on one database", 2);
-    figure(
-        "cents over the cap, two servers",
-        (billed - 120_000).max(0),
-    );
+    figure("cents over the cap, two servers", (billed - 120_000).max(0));
     figure(
         "requests accepted at the cap, two servers (exactly the room: 42)",
         accepted[0] + accepted[1],

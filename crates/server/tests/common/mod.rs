@@ -10,9 +10,9 @@ pub mod process;
 
 use billing_server::store::DEFAULT_MAX_BATCH;
 use billing_server::{serve, Config, Db};
-use std::path::Path;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
+use std::path::Path;
 
 pub struct Server {
     pub base: String,
@@ -76,7 +76,8 @@ pub async fn start_config(config: Config) -> Server {
 }
 
 /// Adds a workspace none of the demo people belong to (SQL for both stores).
-pub const INITECH: &str = "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor,
+pub const INITECH: &str =
+    "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor,
     included_e4, flex_rate_cents, prepaid_rate_cents)
     VALUES ('initech', 'Initech', 'Growth', 'month', '2025-01-01', 0, 400, 300)";
 

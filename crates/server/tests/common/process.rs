@@ -52,4 +52,3 @@ pub async fn spawn(db: &str, port: u16) -> Process {
     }
     Process { child, base }
 }
-

@@ -77,8 +77,7 @@ const MEMBER_WORKSPACE_LOCKED: &str = workspace_select!(
       WHERE w.slug = $1 AND m.user_id = $2 FOR UPDATE OF w"
 );
 const WORKSPACE: &str = workspace_select!(" FROM workspaces w WHERE w.slug = $1");
-const WORKSPACE_LOCKED: &str =
-    workspace_select!(" FROM workspaces w WHERE w.slug = $1 FOR UPDATE");
+const WORKSPACE_LOCKED: &str = workspace_select!(" FROM workspaces w WHERE w.slug = $1 FOR UPDATE");
 
 fn workspace_from_row(r: &Row) -> StoreResult<WorkspaceRow> {
     let interval: String = r.try_get("plan_interval")?;
@@ -121,7 +120,11 @@ impl PgTx<'_> {
         Ok(s)
     }
 
-    fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+    fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> StoreResult<Vec<Row>> {
         let s = self.statement(sql)?;
         Ok(self.tx.query(&s, params)?)
     }
@@ -159,7 +162,11 @@ impl Tx for PgTx<'_> {
     }
 
     fn workspace_by_slug(&mut self, slug: &str) -> StoreResult<Option<WorkspaceRow>> {
-        let sql = if self.write { WORKSPACE_LOCKED } else { WORKSPACE };
+        let sql = if self.write {
+            WORKSPACE_LOCKED
+        } else {
+            WORKSPACE
+        };
         self.query_opt(sql, &[&slug])?
             .map(|r| workspace_from_row(&r))
             .transpose()
@@ -337,9 +344,7 @@ impl Tx for PgTx<'_> {
 
     fn users(&mut self) -> StoreResult<Vec<String>> {
         let rows = self.query("SELECT email FROM users ORDER BY id", &[])?;
-        rows.iter()
-            .map(|r| Ok(r.try_get("email")?))
-            .collect()
+        rows.iter().map(|r| Ok(r.try_get("email")?)).collect()
     }
 
     fn user_by_email(&mut self, email: &str) -> StoreResult<Option<User>> {
@@ -447,7 +452,10 @@ pub(super) fn seed_demo_if_empty(client: &mut Client) -> StoreResult<bool> {
     )?;
     for (email, role) in DEMO_USERS {
         let user_id: i64 = tx
-            .query_one("INSERT INTO users (email) VALUES ($1) RETURNING id", &[&email])?
+            .query_one(
+                "INSERT INTO users (email) VALUES ($1) RETURNING id",
+                &[&email],
+            )?
             .get(0);
         tx.execute(
             "INSERT INTO memberships (workspace_id, user_id, role) SELECT id, $1, $2 FROM workspaces",

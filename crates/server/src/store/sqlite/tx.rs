@@ -4,7 +4,8 @@
 
 use crate::demo::DEMO_USERS;
 use crate::store::{
-    at_text, At, AuditLine, CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User, WorkspaceRow,
+    at_text, At, AuditLine, CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User,
+    WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
@@ -406,7 +407,6 @@ impl Tx for SqliteTx<'_> {
         )?)
     }
 }
-
 
 /// Seeds the demo if the database has no workspace yet. Answers whether it did.
 /// Acme: monthly, 30 included credits, 10 prepaid, Flex off. Globex: annual,
