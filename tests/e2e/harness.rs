@@ -2,7 +2,8 @@
 //! loopback port with a fresh SQLite file, a headless Chromium driven through
 //! ChromeDriver, and their clean-up, even when a test fails.
 
-use billing_server::{demo, serve, Config, SqliteStore as Db};
+use billing_server::store::DEFAULT_MAX_BATCH;
+use billing_server::{demo, serve, Config, Db};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -80,12 +81,19 @@ pub struct App {
     _dir: tempfile::TempDir,
 }
 
+/// The page's store: a SQLite file in the test's folder.
+async fn open(path: &std::path::Path) -> Db {
+    Db::open(path.to_str().expect("a UTF-8 path"), DEFAULT_MAX_BATCH)
+        .await
+        .expect("open database")
+}
+
 impl App {
     pub async fn start() -> App {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("billing.sqlite3");
-        let db = Db::open(&db_path).expect("open database");
-        db.seed_demo_if_empty().expect("seed demo data");
+        let db = open(&db_path).await;
+        db.seed_demo_if_empty().await.expect("seed demo data");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -134,7 +142,7 @@ impl App {
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
             .expect("rebind");
-        let db = Db::open(&self.db_path).expect("reopen database");
+        let db = open(&self.db_path).await;
         self.serve_on(listener, db).await;
     }
 
