@@ -28,11 +28,13 @@ pub fn free_port() -> u16 {
 
 /// Starts the server on `db` and waits until it answers.
 pub async fn spawn(db: &str, port: u16) -> Process {
+    // What it says goes to a file, to be shown if it fails to start.
+    let log = std::env::temp_dir().join(format!("billing-server-{port}.log"));
     let mut child = Command::new(BIN)
         .args(["--demo", "--db", db])
         .args(["--addr", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("a log file"))
         .spawn()
         .expect("start the server");
     let base = format!("http://127.0.0.1:{port}");
@@ -45,10 +47,12 @@ pub async fn spawn(db: &str, port: u16) -> Process {
     {
         assert!(Instant::now() < deadline, "the server did not start");
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("the server on {db} exited at start: {status}");
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("the server on {db} exited at start ({status}): {said}");
         }
         tokio::task::yield_now().await;
         std::thread::sleep(Duration::from_millis(20));
     }
+    let _ = std::fs::remove_file(&log);
     Process { child, base }
 }

@@ -70,10 +70,28 @@ fn connect(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Switches the file to WAL. The switch answers "database is locked" at once,
+/// without waiting (SQLite's busy timeout does not cover it), while another
+/// server is opening the same new file: it is tried again for a few seconds.
+fn wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            done => return done,
+        }
+    }
+}
+
 /// The writer's connection: WAL, `synchronous=FULL`, schema up to date.
 fn writer_connection(path: &Path) -> OpenResult<Connection> {
     let mut conn = connect(path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    wal(&conn)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     migrate(&mut conn)?;
     Ok(conn)
