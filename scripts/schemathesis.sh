@@ -89,6 +89,8 @@ values = ["250.00", "1", "1000000", "$1,200.00", " 99.50 ", "0.99", "1000000.01"
 TOML
 
 # Sign-out ends the session every other request uses, so it runs last, alone.
+# The event stream is left out: it answers with a stream that does not end by
+# design (crates/server/tests/live.rs tests it, and the browser suite).
 run() {
   local name=$1
   shift
@@ -106,7 +108,7 @@ run() {
   return "${PIPESTATUS[0]}"
 }
 status=0
-run main --exclude-path /api/session/logout || status=$?
+run main --exclude-path /api/session/logout --exclude-path '/api/workspaces/{ws}/billing/events' || status=$?
 run logout --include-path /api/session/logout || status=$?
 
 # A 5xx fails not_a_server_error already; the log says why, and shows any other error.

@@ -132,6 +132,11 @@ fn change_call(change: FlexChange, version: u64) -> (Verb, &'static str, String)
     (verb, path, body.unwrap_or_default())
 }
 
+/// Where the billing state of `ws` streams live (Server-Sent Events).
+pub fn events_url(ws: &str) -> String {
+    url(ws, "billing/events")
+}
+
 fn url(ws: &str, rest: &str) -> String {
     format!("/api/workspaces/{ws}/{rest}")
 }
@@ -224,6 +229,7 @@ mod tests {
             },
             today: day(11, 24),
             notice: None,
+            flex_by_day: Vec::new(),
         }
     }
 

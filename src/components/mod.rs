@@ -7,6 +7,7 @@ pub mod credits_summary;
 pub mod flex_card;
 pub mod page_states;
 pub mod preset;
+pub mod spend_chart;
 pub mod usage_meter;
 
 pub use alert_banner::AlertBanner;
@@ -16,4 +17,5 @@ pub use credits_summary::CreditsSummary;
 pub use flex_card::FlexCard;
 pub use page_states::{ErrorNotice, SignInPrompt, Skeleton};
 pub use preset::{CardDialog, Preset};
+pub use spend_chart::SpendChart;
 pub use usage_meter::UsageMeter;

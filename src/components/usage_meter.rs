@@ -23,7 +23,11 @@ pub fn UsageMeter(
     /// Element id of the summary line, which names the meter (unique on the page).
     #[prop(into)]
     id: String,
+    /// Spend at the reset at this rate (the forecast), if there is one.
+    #[prop(optional, into)]
+    projected: Signal<Option<Money>>,
 ) -> impl IntoView {
+    let projected_percent = move || cap_percent(projected.get()?, cap.get());
     let percent = move || cap_percent(spend.get(), cap.get());
     let summary = move || match (cap.get(), percent()) {
         (Some(cap), Some(p)) => format!(
@@ -58,8 +62,19 @@ pub fn UsageMeter(
                     aria-valuemin="0"
                     aria-valuemax="100"
                     aria-valuenow=move || percent().unwrap_or(0).min(100).to_string()
-                    aria-valuetext=move || format!("{}% of the flex cap", percent().unwrap_or(0))
+                    aria-valuetext=move || match projected_percent() {
+                        Some(p) => format!(
+                            "{}% of the flex cap; {}% by the reset at this rate",
+                            percent().unwrap_or(0),
+                            p.min(100)
+                        ),
+                        None => format!("{}% of the flex cap", percent().unwrap_or(0)),
+                    }
                 >
+                    <div
+                        class="usage-meter__projection"
+                        style:width=move || format!("{}%", projected_percent().unwrap_or(0).min(100))
+                    ></div>
                     <div class=level style:width=width></div>
                 </div>
             </Show>

@@ -1,5 +1,6 @@
 //! The page's hooks: state and behaviour shared through context.
 
 pub mod use_billing;
+pub mod use_events;
 
 pub use use_billing::{provide_billing, use_billing, Billing, Request};

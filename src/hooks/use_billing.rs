@@ -1,14 +1,15 @@
 //! The billing hook: one [`Billing`] per page owns the state shown, its fetch
 //! and refresh, the version rule and the one action that applies changes.
 
+use super::use_events::follow_events;
 use crate::api::{self, ApiError};
 use crate::backend::{Backend, Live};
 use billing_domain::{BillingState, FlexChange};
 use leptos::prelude::*;
 use std::rc::Rc;
 
-/// How often the state is re-fetched while the page is visible, so alerts
-/// appear without a reload. A GET of a few hundred bytes; fresher alerts are worth it.
+/// How often the state is re-fetched while the page is visible and the live
+/// stream is down, so alerts still appear without a reload.
 const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What a change answered: the new state, or why it failed.
@@ -21,6 +22,7 @@ pub struct Billing {
     state: RwSignal<Option<BillingState>>,
     load_error: RwSignal<Option<ApiError>>,
     fetching: RwSignal<bool>,
+    live: RwSignal<Option<bool>>,
     refetch: Option<Callback<()>>,
     change: Action<(FlexChange, Reply), ()>,
 }
@@ -32,17 +34,23 @@ struct Reply {
     answer: RwSignal<Option<Answer>>,
 }
 
-/// Fetches the billing state of workspace `ws`, keeps it fresh (every 10 s
-/// while the page is visible, on focus, when the tab is shown again) and
-/// provides it to the components below.
+/// Fetches the billing state of workspace `ws`, keeps it fresh (live from the
+/// server's event stream; while that is down, every 10 s while the page is
+/// visible; on focus; when the tab is shown again) and provides it to the
+/// components below.
 pub fn provide_billing(ws: String) -> Billing {
     let mut billing = Billing::new(None, Live::new(ws.clone()));
     let Billing {
         load_error,
         fetching,
+        live,
         ..
     } = billing;
     fetching.set(true);
+    follow_events(api::events_url(&ws), live, move |s| {
+        billing.accept(s);
+        load_error.set(None);
+    });
     let resource = LocalResource::new(move || {
         let ws = ws.clone();
         async move { api::billing(&ws).await }
@@ -69,9 +77,10 @@ pub fn provide_billing(ws: String) -> Billing {
         }
     });
     // A hidden tab skips the timer; it catches up when it is shown again.
+    // While the stream is up, it brings every change: no need to ask.
     let interval = set_interval_with_handle(
         move || {
-            if !document().hidden() {
+            if !document().hidden() && live.get_untracked() != Some(true) {
                 refetch();
             }
         },
@@ -132,6 +141,7 @@ impl Billing {
             state,
             load_error,
             fetching: RwSignal::new(false),
+            live: RwSignal::new(None),
             refetch: None,
             change,
         }
@@ -160,6 +170,20 @@ impl Billing {
     /// Why the latest fetch failed; cleared by a fetch or change that succeeds.
     pub fn load_error(self) -> ReadSignal<Option<ApiError>> {
         self.load_error.read_only()
+    }
+
+    /// Whether the state follows the server live: `Some(true)` while the
+    /// event stream is up, `Some(false)` while it is down (the periodic
+    /// refresh stands in), `None` before it first opens or where nothing is
+    /// followed (the preview).
+    pub fn live(self) -> ReadSignal<Option<bool>> {
+        self.live.read_only()
+    }
+
+    /// Shows `live` as the stream's condition (the preview's specimens).
+    pub fn showing_live(self, live: Option<bool>) -> Billing {
+        self.live.set(live);
+        self
     }
 
     /// True while a fetch is out.

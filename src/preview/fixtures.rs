@@ -2,8 +2,8 @@
 //! is a small, readable change of it.
 
 use billing_domain::{
-    BillingCycle, BillingState, Credits, FlexSettings, Money, PlanInfo, PlanInterval, Role,
-    UsageSummary, Viewer, WorkspaceInfo,
+    BillingCycle, BillingState, Credits, DaySpend, FlexSettings, Money, PlanInfo, PlanInterval,
+    Role, UsageSummary, Viewer, WorkspaceInfo,
 };
 use chrono::NaiveDate;
 
@@ -49,6 +49,7 @@ pub fn monthly_off() -> BillingState {
         },
         today: day(2026, 11, 24),
         notice: None,
+        flex_by_day: Vec::new(),
     }
 }
 
@@ -114,11 +115,40 @@ pub fn spent(cents: i64) -> BillingState {
     s
 }
 
+/// Flex spend of `cents_a_day` every day from Nov 10 to today (Nov 24) of the
+/// $100 monthly cap: the forecast and the chart have something to draw.
+pub fn spending(cents_a_day: i64) -> BillingState {
+    let mut s = on_with_cap();
+    s.flex_by_day = (10..=24)
+        .map(|d| DaySpend {
+            day: day(2026, 11, d),
+            spend: Money::from_cents(cents_a_day),
+        })
+        .collect();
+    let total = cents_a_day * 15;
+    s.usage.flex_spend = Money::from_cents(total);
+    s.usage.flex_credits = Credits::whole(total / 400);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     //! The fixtures are what the preview promises: each shows the state its name says.
     use super::*;
     use billing_domain::{decide_cap_save, Alert, CapError, CapSave};
+
+    #[test]
+    fn forecast_fixtures_forecast_what_their_names_say() {
+        assert_eq!(
+            spending(500).forecast().unwrap().sentence(),
+            "At this rate you'll reach your $100.00 cap around Nov 29."
+        );
+        assert_eq!(
+            spending(300).forecast().unwrap().sentence(),
+            "At this rate you'll spend about $63.00 by the reset on Dec 1, within your $100.00 cap."
+        );
+        assert_eq!(on_with_cap().forecast(), None, "no spend, no forecast");
+    }
 
     #[test]
     fn alert_fixtures_raise_the_alerts_their_names_say() {

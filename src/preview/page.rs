@@ -31,10 +31,14 @@ fn Fixture(
     state: BillingState,
     #[prop(optional)] behaviour: Behaviour,
     #[prop(optional)] preset: Preset,
+    /// The live stream's condition (none: not shown).
+    #[prop(default = None)]
+    live: Option<bool>,
     children: Children,
 ) -> impl IntoView {
+    let billing = Billing::with_state(state, PreviewServer::new(behaviour)).showing_live(live);
     view! {
-        <Provider value=Billing::with_state(state, PreviewServer::new(behaviour))>
+        <Provider value=billing>
             <Provider value=preset>{children()}</Provider>
         </Provider>
     }
@@ -49,10 +53,11 @@ fn CardSpecimen(
     state: BillingState,
     #[prop(optional)] behaviour: Behaviour,
     #[prop(optional)] preset: Preset,
+    #[prop(default = None)] live: Option<bool>,
 ) -> impl IntoView {
     view! {
         <Specimen title=title>
-            <Fixture state=state behaviour=behaviour preset=preset>
+            <Fixture state=state behaviour=behaviour preset=preset live=live>
                 <FlexCard id=id />
             </Fixture>
         </Specimen>
@@ -113,6 +118,10 @@ pub fn PreviewPage() -> impl IntoView {
                 <CardSpecimen title="On with cap (annual)" id="p-on-annual" state=annual_on.clone() />
                 <CardSpecimen title="On without cap" id="p-uncapped" state=fixtures::on_without_cap() />
                 <CardSpecimen title="Read-only (member)" id="p-member" state=fixtures::read_only() />
+                <CardSpecimen title="Live updates" id="p-live" state=fixtures::on_with_cap() live=Some(true) />
+                <CardSpecimen title="Forecast: the cap before the reset" id="p-forecast-cap" state=fixtures::spending(500) />
+                <CardSpecimen title="Forecast: within the cap" id="p-forecast-within" state=fixtures::spending(300) />
+                <CardSpecimen title="Reconnecting" id="p-reconnecting" state=fixtures::on_with_cap() live=Some(false) />
                 <CardSpecimen title="Saving" id="p-saving" state=fixtures::on_with_cap() behaviour=Behaviour::Hang preset=submitted("250") />
                 <CardSpecimen title="Save error" id="p-save-error" state=fixtures::on_with_cap() behaviour=Behaviour::Fail preset=submitted("250") />
                 <CardSpecimen title="Changed elsewhere (cap field)" id="p-stale-save" state=fixtures::on_with_cap() behaviour=lowered_elsewhere preset=submitted("300") />

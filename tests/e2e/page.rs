@@ -56,6 +56,7 @@ fn candidates(role: &str) -> &'static str {
         "status" => "[role=status]",
         "meter" => "[role=meter]",
         "navigation" => "nav, [role=navigation]",
+        "img" => "img, svg, [role=img]",
         _ => "*",
     }
 }
@@ -89,7 +90,9 @@ pub async fn query(scope: &WebElement, role: &str, name: Name<'_>) -> Vec<WebEle
         if !el.is_displayed().await.unwrap_or(false) {
             continue;
         }
-        if computed(&el, "computedrole").await != role {
+        let computed_role = computed(&el, "computedrole").await;
+        // ARIA 1.3 calls `img` `image`, and Chromium reports it so.
+        if computed_role != role && !(role == "img" && computed_role == "image") {
             continue;
         }
         if name.matches(&computed(&el, "computedlabel").await) {

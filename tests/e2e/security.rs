@@ -31,7 +31,7 @@ async fn the_page_runs_under_its_content_security_policy_and_a_violation_is_seen
         p.sign_in("owner@acme.test", "acme").await;
         p.text("You've used 84% of your $100.00 flex cap").await;
         let width = p
-            .js("return document.querySelector('[role=meter] > *').style.width")
+            .js("return document.querySelector('[role=meter] .usage-meter__bar').style.width")
             .await;
         assert_eq!(width, "84%");
         p.check("meter").await; // no violation

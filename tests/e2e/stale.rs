@@ -10,15 +10,17 @@ use thirtyfour::prelude::*;
 const CHANGED: &str = "Someone changed Flex Billing while you were editing: the cap is now $50.00.";
 const CAP: &str = "Flex cap (per year)";
 
-/// Keeps `p` on the state it shows, as a tab in the background that someone
-/// comes back to: the page skips its 10 s refresh while `document.hidden`, and
-/// no window `focus` reaches it.
+/// Keeps `p` on the state it shows, as a page whose live stream has silently
+/// died in a tab in the background that someone comes back to: the live
+/// stream is up first, then `window.stop()` closes it without an error event
+/// (so the page does not fall back to its refresh); the page skips its 10 s
+/// refresh while `document.hidden`, and no window `focus` reaches it.
 async fn stop_refreshing(p: &Page) {
-    p.js(
-        "Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
-          window.addEventListener('focus', e => e.stopImmediatePropagation(), true);",
-    )
-    .await;
+    p.with_text("status", "Usage updates live").await;
+    p.js("window.stop();
+          Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+          window.addEventListener('focus', e => e.stopImmediatePropagation(), true);")
+        .await;
 }
 
 async fn retype(field: &WebElement, text: &str) {

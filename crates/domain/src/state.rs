@@ -1,7 +1,7 @@
 //! The billing model: what a workspace's Flex Billing looks like at one moment,
 //! as the server reads it and the page shows it.
 
-use crate::{BillingCycle, Credits, Money, PlanInterval, Role};
+use crate::{forecast, BillingCycle, Credits, DaySpend, Forecast, Money, PlanInterval, Role};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,10 @@ pub struct BillingState {
     /// cap set below this cycle's spend blocks Flex Usage at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// This cycle's flex spend by day, oldest first; days without flex spend
+    /// are left out. The forecast and the chart are drawn from it.
+    #[serde(default)]
+    pub flex_by_day: Vec<DaySpend>,
 }
 
 impl BillingState {
@@ -37,6 +41,15 @@ impl BillingState {
     /// so a slow answer never undoes a change made since.
     pub fn may_replace(&self, shown: &BillingState) -> bool {
         self.flex.version >= shown.flex.version
+    }
+
+    /// Where flex spend is heading this cycle ([`forecast`]); none while
+    /// Flex Billing is off, as no flex spend can follow.
+    pub fn forecast(&self) -> Option<Forecast> {
+        if !self.flex.enabled {
+            return None;
+        }
+        forecast(&self.cycle, self.today, &self.flex_by_day, self.flex.cap)
     }
 }
 
@@ -146,6 +159,7 @@ pub(crate) mod tests {
             },
             today: day(11, 24),
             notice: None,
+            flex_by_day: Vec::new(),
         }
     }
 

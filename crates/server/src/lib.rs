@@ -6,6 +6,7 @@
 
 pub mod demo;
 mod http;
+pub mod live;
 pub mod service;
 pub mod store;
 
@@ -24,6 +25,7 @@ use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tower_http::trace::TraceLayer;
 
 pub use http::error::ApiError;
+pub use live::Live;
 pub use service::Service;
 pub use store::{Db, PgStore, SqliteStore};
 
@@ -68,7 +70,13 @@ pub struct AppState {
 }
 
 /// The whole app: `/api/…`, `/`, and the page with client-side routing.
-pub fn app(store: Db, mut config: Config) -> Router {
+pub fn app(store: Db, config: Config) -> Router {
+    app_with(store, config, Live::default())
+}
+
+/// [`app`], telling `live` of every change to billing (and, on PostgreSQL,
+/// of every change another server announces).
+fn app_with(store: Db, mut config: Config, live: Live) -> Router {
     if config.demo
         && !config
             .metering_tokens
@@ -81,8 +89,15 @@ pub fn app(store: Db, mut config: Config) -> Router {
     }
     let static_dir = config.static_dir.clone();
     let csp = http::headers::content_security_policy(static_dir.as_deref());
+    store.listen({
+        let live = live.clone();
+        move |slug| match slug {
+            Some(slug) => live.changed(slug),
+            None => live.changed_all(),
+        }
+    });
     let state = AppState {
-        service: Service::new(store),
+        service: Service::new(store, live),
         config: Arc::new(config),
     };
     let router = Router::new()
@@ -180,8 +195,15 @@ pub async fn serve(
             tracing::debug!("could not set TCP_NODELAY: {e}");
         }
     });
-    axum::serve(listener, app(store, config))
-        .with_graceful_shutdown(shutdown)
+    let live = Live::default();
+    let router = app_with(store, config, live.clone());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Event streams never end by themselves: end them, or the
+            // graceful shutdown would wait for them forever.
+            live.close();
+        })
         .await
 }
 

@@ -38,6 +38,15 @@ impl Live {
         }
     }
 
+    /// Tells every stream that billing may have changed (changes announced by
+    /// other servers may have been missed).
+    pub fn changed_all(&self) {
+        let workspaces = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
+        for tx in workspaces.values() {
+            tx.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
     /// A channel that changes whenever `slug`'s billing does.
     pub fn watch(&self, slug: &str) -> watch::Receiver<u64> {
         let mut workspaces = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
@@ -68,7 +77,7 @@ mod tests {
     async fn a_change_reaches_the_watchers_of_its_workspace_only() {
         let live = Live::default();
         let mut acme = live.watch("acme");
-        let mut globex = live.watch("globex");
+        let globex = live.watch("globex");
         live.changed("acme");
         assert!(acme.has_changed().unwrap());
         assert!(!globex.has_changed().unwrap());

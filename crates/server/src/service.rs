@@ -2,6 +2,7 @@
 //! who may do it, asks the domain what changes, and writes it with its audit
 //! line. Nothing here knows about HTTP.
 
+use crate::live::Live;
 use crate::store::{At, AuditLine, CycleTotals, Store, StoreError, Tx, User, WorkspaceRow};
 use billing_domain::{
     cap_below_spend, draw, ActivityPage, Balances, BillingCycle, BillingState, DrawError,
@@ -71,12 +72,18 @@ type Result<T> = std::result::Result<T, ServiceError>;
 #[derive(Clone)]
 pub struct Service<S> {
     store: S,
+    live: Live,
 }
 
 impl<S: Store> Service<S> {
-    /// A service over `store`.
-    pub fn new(store: S) -> Service<S> {
-        Service { store }
+    /// A service over `store`, telling `live` of every change to a workspace's billing.
+    pub fn new(store: S, live: Live) -> Service<S> {
+        Service { store, live }
+    }
+
+    /// Where changes to billing are told (the event streams wait on it).
+    pub fn live(&self) -> &Live {
+        &self.live
     }
 
     /// The billing state of `slug` as `user` sees it.
@@ -101,7 +108,9 @@ impl<S: Store> Service<S> {
         expected_version: Option<u64>,
         today: NaiveDate,
     ) -> Result<BillingState> {
-        self.store
+        let changed = slug.clone();
+        let state = self
+            .store
             .write(move |tx| {
                 let (ws, role) = tx
                     .workspace_for_member(&slug, user.id)?
@@ -122,6 +131,7 @@ impl<S: Store> Service<S> {
                         new: (&next).into(),
                     };
                     tx.audit(ws.id, Some(user.id), &line)?;
+                    tx.announce(&slug)?;
                 }
                 let mut state = member_state(tx, &slug, &user, today)?;
                 if let FlexChange::SetCap(cap) = change {
@@ -129,7 +139,9 @@ impl<S: Store> Service<S> {
                 }
                 Ok(state)
             })
-            .await
+            .await?;
+        self.live.changed(&changed);
+        Ok(state)
     }
 
     /// Records metered usage for `slug`: included, then prepaid, then flex
@@ -141,6 +153,7 @@ impl<S: Store> Service<S> {
         usage: ValidUsage,
         today: NaiveDate,
     ) -> Result<UsageResponse> {
+        let changed = slug.clone();
         let outcome = self
             .store
             .write(move |tx| {
@@ -176,6 +189,7 @@ impl<S: Store> Service<S> {
                         // committed) until the settings change.
                         if matches!(refused, DrawError::FlexCapReached { .. }) {
                             tx.insert_blocked(ws.id, cycle.start, ws.flex.version, usage.credits)?;
+                            tx.announce(&slug)?;
                         }
                         return Ok(Err(refused));
                     }
@@ -184,9 +198,11 @@ impl<S: Store> Service<S> {
                     ws.id,
                     &usage.idempotency_key,
                     cycle.start,
+                    today,
                     usage.credits,
                     &drawn,
                 )?;
+                tx.announce(&slug)?;
                 // The answer is what the next read will show, worked out rather than read back.
                 let after = WorkspaceRow {
                     prepaid_balance: ws.prepaid_balance - drawn.prepaid,
@@ -199,6 +215,11 @@ impl<S: Store> Service<S> {
                 }))
             })
             .await?;
+        match &outcome {
+            Ok(recorded) if !recorded.replayed => self.live.changed(&changed),
+            Err(DrawError::FlexCapReached { .. }) => self.live.changed(&changed),
+            _ => {}
+        }
         outcome.map_err(ServiceError::Draw)
     }
 
@@ -357,6 +378,7 @@ fn state_of(
         },
         today,
         notice: None,
+        flex_by_day: tx.flex_by_day(ws.id, cycle.start)?,
     })
 }
 

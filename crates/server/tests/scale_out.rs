@@ -6,9 +6,10 @@
 mod common;
 
 use common::process::{free_port, spawn, Process};
-use common::{figure, fresh_db, open, send};
+use common::{figure, fresh_db, on_postgres, open, send, Events};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 async fn meter(p: &Process, ws: &str, credits: &str, key: &str) -> (StatusCode, Value) {
     send(
@@ -136,6 +137,31 @@ async fn two_servers_on_one_database_hold_the_cap_and_the_key_exactly() {
     assert_eq!(status, StatusCode::CONFLICT, "{stale}");
     let (_, after) = send(owner.get(billing(0))).await;
     assert_eq!(after["flex"]["cap"], "1500.00");
+
+    // Live usage across servers (PostgreSQL: LISTEN/NOTIFY): a page following
+    // one server sees a usage record the other took, within a second. A
+    // SQLite file serves one server; its streams hear only their own.
+    if on_postgres() {
+        let url = format!("{}/api/workspaces/acme/billing/events", servers[1].base);
+        let mut events = Events::open(&owner, &url).await;
+        let first = events.next(Duration::from_secs(1)).await.unwrap().unwrap();
+        let before = first.data["usage"]["included_used"].clone();
+        let taken = std::time::Instant::now();
+        assert_eq!(
+            meter(&servers[0], "acme", "2", "seen-elsewhere").await.0,
+            StatusCode::OK
+        );
+        let next = events
+            .next(Duration::from_secs(1))
+            .await
+            .expect("an event within a second")
+            .expect("the stream goes on");
+        assert_ne!(next.data["usage"]["included_used"], before);
+        figure(
+            "usage record on one server to an event on the other, ms",
+            taken.elapsed().as_millis(),
+        );
+    }
 
     figure("servers on one database", 2);
     figure("cents over the cap, two servers", (billed - 120_000).max(0));

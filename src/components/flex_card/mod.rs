@@ -26,6 +26,7 @@ pub fn FlexCard(
     let title_id = format!("{id}-card-title");
     let enabled = Memo::new(move |_| state.with(|s| s.flex.enabled));
     let can_manage = Memo::new(move |_| state.with(|s| s.viewer.can_manage));
+    let live = billing.live();
 
     let confirmations = Confirmations::new(billing);
     let preset = Preset::current();
@@ -62,6 +63,17 @@ pub fn FlexCard(
                 <span class="badge" class:badge--on=move || enabled.get()>
                     {move || if enabled.get() { "On" } else { "Off" }}
                 </span>
+                <Show when=move || live.get().is_some()>
+                    <p class="freshness" class:freshness--live=move || live.get() == Some(true) role="status">
+                        {move || {
+                            if live.get() == Some(true) {
+                                "Usage updates live"
+                            } else {
+                                "Reconnecting… usage refreshes every 10 s"
+                            }
+                        }}
+                    </p>
+                </Show>
             </div>
             {face}
             <Show when=move || !can_manage.get()>

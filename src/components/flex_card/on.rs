@@ -2,7 +2,7 @@
 //! field, Remove cap and Disable (or the cap, read-only).
 
 use super::dialogs::Confirmations;
-use crate::components::{CapInput, CardDialog, UsageMeter};
+use crate::components::{CapInput, CardDialog, SpendChart, UsageMeter};
 use crate::hooks::use_billing;
 use leptos::prelude::*;
 
@@ -22,6 +22,10 @@ pub(super) fn OnFace(
     let spend = Signal::derive(move || state.with(|s| s.usage.flex_spend));
     let cap = Signal::derive(move || state.with(|s| s.flex.cap));
     let resets_on = Signal::derive(move || state.with(|s| s.cycle.end));
+    let forecast = Memo::new(move |_| state.with(|s| s.forecast()));
+    // Spend stops at the cap: the meter's projection does too.
+    let projected = Signal::derive(move || forecast.get().map(|f| f.at_reset.min(f.cap)));
+    let charted = Memo::new(move |_| state.with(|s| !s.flex_by_day.is_empty()));
 
     let controls = move || {
         if managing {
@@ -73,7 +77,22 @@ pub(super) fn OnFace(
                 " There is no limit on how much this workspace can spend on Flex Usage per billing cycle."
             </p>
         </Show>
-        <UsageMeter spend=spend cap=cap interval=interval resets_on=resets_on id=format!("{id}-usage") />
+        <UsageMeter
+            spend=spend
+            cap=cap
+            interval=interval
+            resets_on=resets_on
+            projected=projected
+            id=format!("{id}-usage")
+        />
+        {move || {
+            forecast
+                .get()
+                .map(|f| view! { <p class="flex-card__forecast" role="status">{f.sentence()}</p> })
+        }}
+        <Show when=move || charted.get()>
+            <SpendChart state=state />
+        </Show>
         {controls}
     }
 }

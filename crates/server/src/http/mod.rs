@@ -4,6 +4,7 @@
 
 mod billing;
 pub mod error;
+mod events;
 pub mod extract;
 mod guard;
 pub mod headers;
@@ -33,6 +34,7 @@ pub fn api() -> Router<AppState> {
         .route("/dev/login", get(session::dev_login))
         .route("/workspaces/{ws}/billing", get(billing::billing))
         .route("/workspaces/{ws}/billing/activity", get(billing::activity))
+        .route("/workspaces/{ws}/billing/events", get(events::events))
         .route("/workspaces/{ws}/flex/enable", post(billing::enable))
         .route("/workspaces/{ws}/flex/disable", post(billing::disable))
         .route(

@@ -31,6 +31,7 @@ pub const METERING_SCHEME: &str = "metering_token";
         super::session::dev_login,
         super::billing::billing,
         super::billing::activity,
+        super::events::events,
         super::billing::enable,
         super::billing::disable,
         super::billing::set_cap,

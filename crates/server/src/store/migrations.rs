@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("002_blocked_usage"),
     migration!("003_running_totals"),
     migration!("004_sessions_slugs_audit"),
+    migration!("005_daily_flex"),
 ];
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ pub use pg::{PgStore, POOL_SIZE};
 pub use sqlite::{SqliteStore, DEFAULT_MAX_BATCH};
 
 use billing_domain::{
-    ActivityEntry, Credits, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
+    ActivityEntry, Credits, DaySpend, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
     WorkspaceLink,
 };
 use chrono::NaiveDate;
@@ -140,16 +140,19 @@ pub trait Tx {
     ) -> StoreResult<CycleTotals>;
     /// The record stored under `key`, if any.
     fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>>;
-    /// Stores a usage record, adds it to the cycle's running totals and takes
-    /// its prepaid credits off the balance.
+    /// Stores a usage record, adds it to the cycle's running totals and to
+    /// `today`'s flex spend, and takes its prepaid credits off the balance.
     fn insert_usage(
         &mut self,
         workspace_id: i64,
         key: &str,
         cycle_start: NaiveDate,
+        today: NaiveDate,
         credits: Credits,
         draw: &Draw,
     ) -> StoreResult<()>;
+    /// Flex spend by day from `from` on, oldest first (days without any left out).
+    fn flex_by_day(&mut self, workspace_id: i64, from: NaiveDate) -> StoreResult<Vec<DaySpend>>;
     /// Keeps a refusal at the flex cap (nothing is drawn for it) and marks the
     /// cycle blocked under `flex_version`.
     fn insert_blocked(
@@ -187,6 +190,10 @@ pub trait Tx {
     fn delete_session(&mut self, token_hash: &str) -> StoreResult<()>;
     /// Removes every session expired at `now` or idle since before `idle_since`.
     fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize>;
+    /// Tells the other servers on this database, once this transaction
+    /// commits, that `slug`'s billing changed (PostgreSQL: `NOTIFY`; a
+    /// SQLite file has one server, which tells its own streams itself).
+    fn announce(&mut self, slug: &str) -> StoreResult<()>;
 }
 
 /// A database the service runs its transactions on.
@@ -318,6 +325,16 @@ impl Db {
             })?,
         })
         .await
+    }
+
+    /// Calls `changed` with a workspace's slug whenever another server on this
+    /// database announces a change to its billing ([`Tx::announce`]), and
+    /// with `None` when changes may have been missed (the listening connection
+    /// was lost and is back). Nothing to listen to on SQLite.
+    pub fn listen(&self, changed: impl Fn(Option<&str>) + Send + 'static) {
+        if let Db::Postgres(p) = self {
+            p.listen(changed);
+        }
     }
 
     /// One whole number from SQL written for both stores (set-up and tests).

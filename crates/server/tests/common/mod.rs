@@ -114,6 +114,13 @@ pub async fn open(spec: &str) -> Db {
 }
 
 impl Server {
+    /// Stops the server as SIGTERM would: no new connections, the ones in flight finish.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     pub async fn signed_in(&self, email: &str) -> Client {
         let client = Client::builder().cookie_store(true).build().unwrap();
         let r = client
@@ -188,3 +195,68 @@ pub async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
 pub const OWNER: &str = "owner@acme.test";
 pub const ADMIN: &str = "admin@acme.test";
 pub const MEMBER: &str = "member@acme.test";
+
+/// An open event stream (`text/event-stream`), read event by event.
+pub struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One event of a stream.
+#[derive(Debug)]
+pub struct Event {
+    pub id: Option<String>,
+    pub retry: Option<String>,
+    pub data: Value,
+}
+
+impl Events {
+    /// Opens `url` with `client`; panics unless it answers 200 with an event stream.
+    pub async fn open(client: &Client, url: &str) -> Events {
+        let response = client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/event-stream",
+            "{url}"
+        );
+        Events {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event within `within`: `Ok(None)` when the stream ended,
+    /// `Err(())` when nothing came in time. Comment lines (heartbeats) are skipped.
+    pub async fn next(&mut self, within: std::time::Duration) -> Result<Option<Event>, ()> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut retry, mut data) = (None, None, String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_string());
+                    } else if let Some(v) = line.strip_prefix("retry:") {
+                        retry = Some(v.trim().to_string());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() {
+                    continue;
+                }
+                return Ok(Some(Event {
+                    id,
+                    retry,
+                    data: serde_json::from_str(&data).expect("each event's data is JSON"),
+                }));
+            }
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return Err(()),
+                Ok(Ok(Some(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(_) => return Ok(None),
+            }
+        }
+    }
+}

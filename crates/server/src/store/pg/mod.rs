@@ -106,7 +106,11 @@ type OpenResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 #[derive(Clone)]
 pub struct PgStore {
     pool: r2d2::Pool<Manager>,
+    config: std::sync::Arc<postgres::Config>,
 }
+
+/// The channel billing changes are announced on.
+const CHANGES: &str = "billing_changed";
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/db`), checks that commits
@@ -120,9 +124,12 @@ impl PgStore {
             .max_size(POOL_SIZE)
             .min_idle(Some(2))
             .connection_timeout(Duration::from_secs(10))
-            .build(Manager(config))
+            .build(Manager(config.clone()))
             .map_err(|e| format!("cannot connect to {}: {e}", redact(url)))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            config: std::sync::Arc::new(config),
+        };
         let mut conn = store.pool.get()?;
         let fsync: String = conn.client.query_one("SHOW fsync", &[])?.get(0);
         if fsync != "on" {
@@ -155,6 +162,54 @@ impl PgStore {
     pub fn seed_demo_if_empty(&self) -> StoreResult<bool> {
         let mut conn = self.pool.get()?;
         tx::seed_demo_if_empty(&mut conn.client)
+    }
+
+    /// Listens for changes announced by any server on this database, on a
+    /// connection and thread of its own, for as long as the process runs.
+    /// A lost connection is made again (after 1 s, doubling up to 30 s); then
+    /// `changed(None)`, as announcements may have been missed meanwhile.
+    pub fn listen(&self, changed: impl Fn(Option<&str>) + Send + 'static) {
+        let config = self.config.clone();
+        let spawned = std::thread::Builder::new()
+            .name("pg-listen".into())
+            .spawn(move || {
+                let mut wait = Duration::from_secs(1);
+                let mut first = true;
+                loop {
+                    let listening = config.connect(NoTls).and_then(|mut client| {
+                        client.batch_execute(&format!("LISTEN {CHANGES}"))?;
+                        Ok(client)
+                    });
+                    match listening {
+                        Ok(mut client) => {
+                            wait = Duration::from_secs(1);
+                            if !first {
+                                changed(None);
+                            }
+                            first = false;
+                            use postgres::fallible_iterator::FallibleIterator;
+                            let mut notifications = client.notifications();
+                            let mut incoming = notifications.blocking_iter();
+                            loop {
+                                match incoming.next() {
+                                    Ok(Some(n)) => changed(Some(n.payload())),
+                                    Ok(None) => break,
+                                    Err(e) => {
+                                        tracing::warn!("listening for billing changes: {e}");
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!("cannot listen for billing changes: {e}"),
+                    }
+                    std::thread::sleep(wait);
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start listening for billing changes: {e}");
+        }
     }
 
     /// Runs `f` in a transaction on a pooled connection: read-only on one

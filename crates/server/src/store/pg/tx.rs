@@ -20,7 +20,7 @@ use crate::store::{
     WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
+    ActivityEntry, Credits, DaySpend, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
     WorkspaceLink,
 };
 use chrono::NaiveDate;
@@ -291,6 +291,7 @@ impl Tx for PgTx<'_> {
         workspace_id: i64,
         key: &str,
         cycle_start: NaiveDate,
+        today: NaiveDate,
         amount: Credits,
         draw: &Draw,
     ) -> StoreResult<()> {
@@ -318,7 +319,31 @@ impl Tx for PgTx<'_> {
                 &[&workspace_id, &prepaid],
             )?;
         }
+        if cost > 0 {
+            self.execute(
+                "INSERT INTO daily_flex AS d (workspace_id, day, flex_cost_cents) VALUES ($1, $2, $3)
+                 ON CONFLICT (workspace_id, day) DO UPDATE SET
+                    flex_cost_cents = d.flex_cost_cents + excluded.flex_cost_cents",
+                &[&workspace_id, &today, &cost],
+            )?;
+        }
         Ok(())
+    }
+
+    fn flex_by_day(&mut self, workspace_id: i64, from: NaiveDate) -> StoreResult<Vec<DaySpend>> {
+        let rows = self.query(
+            "SELECT day, flex_cost_cents FROM daily_flex
+              WHERE workspace_id = $1 AND day >= $2 AND flex_cost_cents > 0 ORDER BY day",
+            &[&workspace_id, &from],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(DaySpend {
+                    day: r.try_get("day")?,
+                    spend: Money::from_cents(r.try_get("flex_cost_cents")?),
+                })
+            })
+            .collect()
     }
 
     fn insert_blocked(
@@ -422,6 +447,11 @@ impl Tx for PgTx<'_> {
 
     fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
         self.execute("DELETE FROM sessions WHERE token = $1", &[&token_hash])?;
+        Ok(())
+    }
+
+    fn announce(&mut self, slug: &str) -> StoreResult<()> {
+        self.execute("SELECT pg_notify('billing_changed', $1)", &[&slug])?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use crate::store::{
     WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
+    ActivityEntry, Credits, DaySpend, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
     WorkspaceLink,
 };
 use chrono::NaiveDate;
@@ -237,6 +237,7 @@ impl Tx for SqliteTx<'_> {
         workspace_id: i64,
         key: &str,
         cycle_start: NaiveDate,
+        today: NaiveDate,
         amount: Credits,
         draw: &Draw,
     ) -> StoreResult<()> {
@@ -275,7 +276,31 @@ impl Tx for SqliteTx<'_> {
                 .prepare_cached("UPDATE workspaces SET prepaid_e4 = prepaid_e4 - ?2 WHERE id = ?1")?
                 .execute(params![workspace_id, prepaid])?;
         }
+        if draw.flex_cost > Money::ZERO {
+            self.0
+                .prepare_cached(
+                    "INSERT INTO daily_flex (workspace_id, day, flex_cost_cents) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (workspace_id, day) DO UPDATE SET
+                        flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
+                )?
+                .execute(params![workspace_id, today.to_string(), draw.flex_cost.cents()])?;
+        }
         Ok(())
+    }
+
+    fn flex_by_day(&mut self, workspace_id: i64, from: NaiveDate) -> StoreResult<Vec<DaySpend>> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT day, flex_cost_cents FROM daily_flex
+              WHERE workspace_id = ?1 AND day >= ?2 AND flex_cost_cents > 0 ORDER BY day",
+        )?;
+        let rows = stmt.query_map(params![workspace_id, from.to_string()], |r| {
+            let day: String = r.get("day")?;
+            Ok(DaySpend {
+                day: day.parse().map_err(|_| conversion("day"))?,
+                spend: Money::from_cents(r.get("flex_cost_cents")?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn insert_blocked(
@@ -397,6 +422,10 @@ impl Tx for SqliteTx<'_> {
     fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
         self.0
             .execute("DELETE FROM sessions WHERE token = ?1", params![token_hash])?;
+        Ok(())
+    }
+
+    fn announce(&mut self, _slug: &str) -> StoreResult<()> {
         Ok(())
     }
 

@@ -1,0 +1,138 @@
+//! Live usage: a usage record, or a change made by someone else, reaches the
+//! page without a reload and without focus; the page recovers by itself when
+//! the server comes back.
+
+use crate::harness::eventually;
+use crate::page::{run, run_pair, Name};
+use std::time::Instant;
+use thirtyfour::prelude::*;
+
+const LIVE: &str = "Usage updates live";
+
+#[tokio::test]
+async fn a_usage_record_brings_the_80_percent_warning_within_a_second() {
+    run("live-usage", |p| async move {
+        // Acme, Flex on with the $100 cap: 40 included and prepaid credits, then $4.00 a flex credit.
+        p.app
+            .owner_change(reqwest::Method::POST, "acme", "flex/enable", None)
+            .await;
+        assert_eq!(p.app.meter("acme", "45").await.0, 200); // $20 of flex
+        p.sign_in("owner@acme.test", "acme").await;
+        p.mark_document().await;
+        p.text("$20.00 of $100.00 this month (20%)").await;
+        p.with_text("status", LIVE).await;
+        p.check("live").await;
+        // No focus from here on: only the stream can bring the change.
+        p.js("window.addEventListener('focus', e => e.stopImmediatePropagation(), true);")
+            .await;
+
+        let recorded = Instant::now();
+        assert_eq!(p.app.meter("acme", "16").await.0, 200); // $84
+        let warning = p
+            .with_text("alert", "You've used 84% of your $100.00 flex cap")
+            .await;
+        let took = recorded.elapsed();
+        println!(
+            "usage record to the 80% banner on screen: {} ms",
+            took.as_millis()
+        );
+        assert!(
+            took.as_millis() < 1000,
+            "the banner took {} ms",
+            took.as_millis()
+        );
+        assert!(warning
+            .text()
+            .await
+            .unwrap()
+            .contains("Approaching your flex cap"));
+        p.text("$84.00 of $100.00 this month (84%)").await;
+        p.assert_not_reloaded().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cap_changed_by_one_person_reaches_another_persons_page() {
+    run_pair("live-pair", ["owner", "admin"], |owner, admin| async move {
+        owner.sign_in("owner@acme.test", "globex").await;
+        admin.sign_in("admin@acme.test", "globex").await;
+        admin.with_text("status", LIVE).await;
+        admin
+            .js("window.addEventListener('focus', e => e.stopImmediatePropagation(), true);")
+            .await;
+        let field = owner.get("textbox", Name::Is("Flex cap (per year)")).await;
+        field.click().await.unwrap();
+        field.send_keys(Key::Control + "a").await.unwrap();
+        field.send_keys("1500" + Key::Enter).await.unwrap();
+        owner.text("Cap saved: $1,500.00 per year").await;
+        let theirs = admin.get("textbox", Name::Is("Flex cap (per year)")).await;
+        eventually("the admin's field shows the new cap", || async {
+            (theirs.prop("value").await.ok()??.replace(',', "") == "1500.00").then_some(())
+        })
+        .await;
+        admin.check("changed-elsewhere").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_page_reconnects_by_itself_when_the_server_comes_back() {
+    run("live-restart", |p| async move {
+        p.sign_in("owner@acme.test", "globex").await;
+        p.mark_document().await;
+        p.with_text("status", LIVE).await;
+        p.app.stop().await;
+        p.with_text("status", "Reconnecting… usage refreshes every 10 s")
+            .await;
+        p.check("reconnecting").await;
+        p.app.restart().await;
+        p.with_text("status", LIVE).await;
+        // 360 included credits, then 240 flex credits: $960.00 of the $1,200.00 cap.
+        assert_eq!(p.app.meter("globex", "600").await.0, 200);
+        p.with_text("alert", "You've used 80% of your $1,200.00 flex cap")
+            .await;
+        p.assert_not_reloaded().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_forecast_and_its_chart_follow_the_spend() {
+    run("forecast", |p| async move {
+        p.app
+            .owner_change(reqwest::Method::POST, "acme", "flex/enable", None)
+            .await;
+        p.sign_in("owner@acme.test", "acme").await;
+        p.with_text("status", LIVE).await;
+        assert_eq!(
+            p.count("img", Name::Contains("Flex spend this cycle"))
+                .await,
+            0,
+            "no chart before any flex spend"
+        );
+        // 40 included and prepaid credits, then 5 flex credits: $20.00 today.
+        assert_eq!(p.app.meter("acme", "45").await.0, 200);
+        // What the domain forecasts from the state the API answers is what the card says.
+        let state: billing_domain::BillingState =
+            serde_json::from_value(p.app.billing("acme").await).unwrap();
+        let forecast = state
+            .forecast()
+            .expect("a forecast from the first flex spend");
+        p.with_text("status", &forecast.sentence()).await;
+        let chart = p
+            .get(
+                "img",
+                Name::Contains("Flex spend this cycle by day: $20.00"),
+            )
+            .await;
+        let name = chart.attr("aria-label").await.unwrap().unwrap_or_default();
+        assert!(name.contains("the cap is $100.00"), "{name}");
+        p.check("forecast").await;
+        // Once the cap is reached there is nothing to forecast.
+        assert_eq!(p.app.meter("acme", "20").await.0, 200); // $100
+        p.with_text("alert", "Flex cap reached").await;
+        p.gone("status", Name::Contains("At this rate")).await;
+    })
+    .await;
+}
