@@ -2,7 +2,8 @@
 //! domain types or an [`ApiError`] the page can show.
 
 use billing_domain::{
-    BillingState, ChangeRequest, ErrorBody, FlexChange, FlexSettings, SessionInfo, SetCapRequest,
+    ActivityPage, BillingState, ChangeRequest, ErrorBody, FlexChange, FlexSettings, SessionInfo,
+    SetCapRequest,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -53,6 +54,24 @@ pub async fn billing(ws: &str) -> Result<BillingState, ApiError> {
         .send()
         .await;
     answer(sent, None).await
+}
+
+/// Up to `limit` changes to Flex Billing in workspace `ws`, newest first;
+/// `before` (a page's `next_before`) continues with older ones.
+pub async fn activity(ws: &str, before: Option<i64>, limit: u32) -> Result<ActivityPage, ApiError> {
+    let sent = Request::get(&url(ws, &activity_path(before, limit)))
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    answer(sent, None).await
+}
+
+/// Path and query, under the workspace, of a page of the activity.
+fn activity_path(before: Option<i64>, limit: u32) -> String {
+    match before {
+        Some(before) => format!("billing/activity?before={before}&limit={limit}"),
+        None => format!("billing/activity?limit={limit}"),
+    }
 }
 
 /// Who is signed in, and the workspaces they belong to.
@@ -268,6 +287,15 @@ mod tests {
                 "{change:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_activity_is_paged_by_before_and_limit() {
+        assert_eq!(activity_path(None, 3), "billing/activity?limit=3");
+        assert_eq!(
+            activity_path(Some(41), 20),
+            "billing/activity?before=41&limit=20"
+        );
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! is a small, readable change of it.
 
 use billing_domain::{
-    BillingCycle, BillingState, Credits, DaySpend, FlexSettings, Money, PlanInfo, PlanInterval,
-    Role, UsageSummary, Viewer, WorkspaceInfo,
+    parse_utc, ActivityEntry, BillingCycle, BillingState, Credits, DaySpend, FlexSettings,
+    FlexSnapshot, Money, PlanInfo, PlanInterval, Role, UsageSummary, Viewer, WorkspaceInfo,
 };
+use billing_page::components::HistoryFixture;
 use chrono::NaiveDate;
+use std::sync::Arc;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
@@ -129,6 +131,80 @@ pub fn spending(cents_a_day: i64) -> BillingState {
     s.usage.flex_spend = Money::from_cents(total);
     s.usage.flex_credits = Credits::whole(total / 400);
     s
+}
+
+/// The card's history: five changes (one by no person), newest first, seen at
+/// a fixed moment so the preview always words them the same.
+pub fn history() -> HistoryFixture {
+    let snap = |enabled, cents: Option<i64>| {
+        Some(FlexSnapshot {
+            enabled,
+            cap: cents.map(Money::from_cents),
+        })
+    };
+    let entry = |id, at: &str, actor: Option<&str>, action: &str, old, new| ActivityEntry {
+        id,
+        at: at.into(),
+        actor: actor.map(Into::into),
+        action: action.into(),
+        old,
+        new,
+    };
+    let (owner, admin) = (Some("owner@acme.test"), Some("admin@acme.test"));
+    let entries = vec![
+        entry(
+            5,
+            "2026-11-25T18:59:30Z",
+            owner,
+            "cap_set",
+            snap(true, Some(10_000)),
+            snap(true, Some(25_000)),
+        ),
+        entry(
+            4,
+            "2026-11-25T16:00:00Z",
+            owner,
+            "enabled",
+            snap(false, None),
+            snap(true, Some(10_000)),
+        ),
+        entry(
+            3,
+            "2026-11-24T12:00:00Z",
+            admin,
+            "disabled",
+            snap(true, None),
+            snap(false, None),
+        ),
+        entry(
+            2,
+            "2026-11-20T09:30:00Z",
+            admin,
+            "cap_removed",
+            snap(true, Some(50_000)),
+            snap(true, None),
+        ),
+        entry(
+            1,
+            "2026-10-01T08:00:00Z",
+            None,
+            "enabled",
+            snap(false, None),
+            snap(true, Some(50_000)),
+        ),
+    ];
+    HistoryFixture {
+        entries: Arc::new(entries),
+        now: parse_utc("2026-11-25T19:02:00Z").unwrap_or_default(),
+    }
+}
+
+/// A history with nothing in it yet.
+pub fn no_history() -> HistoryFixture {
+    HistoryFixture {
+        entries: Arc::default(),
+        ..history()
+    }
 }
 
 #[cfg(test)]

@@ -87,6 +87,8 @@ fn CapSpecimen(
 #[component]
 pub fn PreviewPage() -> impl IntoView {
     document().set_title("Component preview · Plan & Billing");
+    // Every card's "Recent changes" comes from fixed entries: the preview calls no API.
+    provide_context(fixtures::history());
     let annual_on = fixtures::annual(fixtures::on_with_cap());
     let banners = |s: BillingState| {
         let (interval, ws) = (s.plan.interval, s.workspace.slug.clone());
@@ -125,6 +127,9 @@ pub fn PreviewPage() -> impl IntoView {
                 <CardSpecimen title="Saving" id="p-saving" state=fixtures::on_with_cap() behaviour=Behaviour::Hang preset=submitted("250") />
                 <CardSpecimen title="Save error" id="p-save-error" state=fixtures::on_with_cap() behaviour=Behaviour::Fail preset=submitted("250") />
                 <CardSpecimen title="Changed elsewhere (cap field)" id="p-stale-save" state=fixtures::on_with_cap() behaviour=lowered_elsewhere preset=submitted("300") />
+                <Provider value=fixtures::no_history()>
+                    <CardSpecimen title="No changes yet" id="p-no-history" state=fixtures::monthly_off() />
+                </Provider>
             </div>
 
             <h2 class="preview__section">"Cap input"</h2>

@@ -11,6 +11,7 @@ mod page;
 mod alerts;
 mod cap;
 mod enable_disable;
+mod history;
 mod live;
 mod people;
 mod preview;

@@ -2,7 +2,7 @@
 
 use crate::page::{run, Name};
 
-const SPECIMENS: [&str; 33] = [
+const SPECIMENS: [&str; 38] = [
     "Off (monthly)",
     "Off (annual)",
     "On with cap (monthly)",
@@ -21,6 +21,11 @@ const SPECIMENS: [&str; 33] = [
     "Confirming",
     "Confirmation failed",
     "Changed elsewhere (cap field)",
+    "No changes yet",
+    "Live updates",
+    "Reconnecting",
+    "Forecast: the cap before the reset",
+    "Forecast: within the cap",
     "Changed elsewhere (dialog)",
     "80% of the cap, flex in use",
     "Cap reached",
@@ -77,6 +82,15 @@ async fn preview_shows_every_state_at_phone_and_desktop_widths() {
             "Something went wrong on our side. Try again.",
             "Someone changed Flex Billing while you were editing: the cap is now $50.00.",
             "Your entry is kept: save it again to apply it.",
+            "Recent changes",
+            "Cap set to $250.00 (was $100.00) by owner@acme.test, 2 minutes ago",
+            "Flex Billing disabled by admin@acme.test, yesterday",
+            "Flex Billing enabled with a $100.00 cap by owner@acme.test, 3 hours ago",
+            "No changes yet.",
+            "Usage updates live",
+            "Reconnecting… usage refreshes every 10 s",
+            "At this rate you'll reach your $100.00 cap around Nov 29.",
+            "At this rate you'll spend about $63.00 by the reset on Dec 1, within your $100.00 cap.",
         ] {
             p.text(wording).await;
         }

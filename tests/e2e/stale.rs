@@ -10,17 +10,23 @@ use thirtyfour::prelude::*;
 const CHANGED: &str = "Someone changed Flex Billing while you were editing: the cap is now $50.00.";
 const CAP: &str = "Flex cap (per year)";
 
-/// Keeps `p` on the state it shows, as a page whose live stream has silently
-/// died in a tab in the background that someone comes back to: the live
-/// stream is up first, then `window.stop()` closes it without an error event
-/// (so the page does not fall back to its refresh); the page skips its 10 s
-/// refresh while `document.hidden`, and no window `focus` reaches it.
+/// Keeps `p` on the state it shows, as a tab in the background that someone
+/// comes back to while its live stream is down: the page is given an
+/// `EventSource` that never connects (before any of its scripts run); it skips
+/// its 10 s refresh while `document.hidden`, and no window `focus` reaches it.
+/// Call before `p` opens the page.
 async fn stop_refreshing(p: &Page) {
-    p.with_text("status", "Usage updates live").await;
-    p.js("window.stop();
-          Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
-          window.addEventListener('focus', e => e.stopImmediatePropagation(), true);")
-        .await;
+    use thirtyfour::extensions::cdp::ChromeDevTools;
+    ChromeDevTools::new(p.driver.handle.clone())
+        .execute_cdp_with_params(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": "
+                window.EventSource = class { close() {} };
+                Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+                window.addEventListener('focus', e => e.stopImmediatePropagation(), true);" }),
+        )
+        .await
+        .expect("a script for every document");
 }
 
 async fn retype(field: &WebElement, text: &str) {
@@ -56,8 +62,8 @@ async fn field_value(p: &Page) -> String {
 /// The owner opens Globex's billing ($1,200 a year cap); then the admin, in
 /// another browser, lowers the cap to $50. The owner's page still shows $1,200.
 async fn admin_lowers_the_cap_behind_the_owner(owner: &Page, admin: &Page) {
-    owner.sign_in("owner@acme.test", "globex").await;
     stop_refreshing(owner).await;
+    owner.sign_in("owner@acme.test", "globex").await;
     admin.sign_in("admin@acme.test", "globex").await;
     let field = admin.get("textbox", Name::Is(CAP)).await;
     retype(&field, "50").await;

@@ -2,12 +2,15 @@
 //! calls for (off or on) and its confirmation dialogs.
 
 mod dialogs;
+mod history;
 mod off;
 mod on;
 
 use crate::components::Preset;
 use crate::hooks::use_billing;
 use dialogs::{CardDialogs, Confirmations};
+use history::History;
+pub use history::HistoryFixture;
 use leptos::prelude::*;
 use off::OffFace;
 use on::OnFace;
@@ -81,6 +84,7 @@ pub fn FlexCard(
                     "Only workspace owners and admins can change Flex Billing. Ask one of them to make changes."
                 </p>
             </Show>
+            <History id=id />
             <CardDialogs id=id confirmations=confirmations inline=inline />
         </section>
     }
