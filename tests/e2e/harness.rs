@@ -117,6 +117,8 @@ impl App {
             demo: true,
             metering_tokens: vec![],
             public_url: None,
+            smtp_url: None,
+            smtp_from: None,
         };
         let task = tokio::spawn(serve(listener, db, config, async {
             let _ = stopped.await;

@@ -25,6 +25,7 @@ mod flex;
 mod forecast;
 mod history;
 mod money;
+mod notify;
 mod plan;
 mod state;
 mod usage;
@@ -39,10 +40,15 @@ pub use flex::{cap_below_spend, FlexChange, FlexError};
 pub use forecast::{forecast, spend_line, DaySpend, Forecast};
 pub use history::{activity_summary, describe_activity, parse_utc, time_ago, RELATIVE_DAYS};
 pub use money::Money;
+pub use notify::{
+    describe_delivery, event_words, next_attempt, thresholds_crossed, webhook_url, Threshold,
+    WebhookUrlError, MAX_WEBHOOK_URL, SETTINGS_CHANGED,
+};
 pub use plan::{PlanInterval, Role};
 pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};
 pub use usage::{validate_usage, UsageError, ValidUsage, MAX_CREDITS_PER_RECORD, MAX_KEY_LEN};
 pub use wire::{
-    ActivityEntry, ActivityPage, ChangeRequest, ErrorBody, ErrorDetail, FlexSnapshot, SessionInfo,
-    SetCapRequest, UsageRequest, UsageResponse, WorkspaceLink,
+    ActivityEntry, ActivityPage, ChangeRequest, Delivery, DeliveryAttempt, DeliveryLog, ErrorBody,
+    ErrorDetail, FlexSnapshot, SessionInfo, SetCapRequest, UsageRequest, UsageResponse,
+    WebhookInfo, WebhookRequest, WorkspaceLink,
 };

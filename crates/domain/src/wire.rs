@@ -203,3 +203,80 @@ mod tests {
         assert!(serde_json::from_str::<ChangeRequest>(r#"{"verison": 3}"#).is_err());
     }
 }
+
+/// `PUT /api/workspaces/{ws}/webhook`: where the workspace's alerts are sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRequest {
+    /// An `https://` address (`http://` only to 127.0.0.1, localhost or [::1]).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "https://hooks.example.com/billing")
+    )]
+    pub url: String,
+}
+
+/// The workspace's webhook endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookInfo {
+    /// Where events are sent.
+    pub url: String,
+    /// When it was registered (RFC 3339, UTC).
+    pub created_at: String,
+    /// The signing secret (`whsec_…`, Standard Webhooks): only in the answer
+    /// that registers the endpoint, never again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// One attempt to deliver an alert.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryAttempt {
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// The receiver's HTTP status, if it answered (SMTP: 250 when accepted).
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub status: Option<u16>,
+    /// Why it failed, if it did.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub error: Option<String>,
+}
+
+/// One alert on its way to one receiver, and every attempt so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// The event's id (`webhook-id`), the same for every attempt.
+    pub id: String,
+    /// `flex.threshold_reached`, `flex.cap_reached` or `flex.settings_changed`.
+    pub event_type: String,
+    /// `webhook` or `email`.
+    pub channel: String,
+    /// The webhook address or the email address.
+    pub target: String,
+    /// When the alert was raised (RFC 3339, UTC).
+    pub created_at: String,
+    /// `pending` (not tried yet), `delivered`, `retrying` or `failed` (given up after a day).
+    pub state: String,
+    /// When it is tried again, while `retrying`.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub next_attempt_at: Option<String>,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+/// `GET /api/workspaces/{ws}/deliveries`: owners and admins only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryLog {
+    /// The registered webhook endpoint, if any (without its secret).
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub webhook: Option<WebhookInfo>,
+    /// Whether alerts are also emailed to the owners and admins (the server has SMTP).
+    pub email: bool,
+    /// The latest deliveries, newest first.
+    pub deliveries: Vec<Delivery>,
+}

@@ -4,6 +4,8 @@
 //! `http/` translates requests, `service` runs each operation as one
 //! transaction and asks the domain, `store/` holds every SQL statement.
 
+pub mod alerts;
+pub mod deliver;
 pub mod demo;
 mod http;
 pub mod live;
@@ -41,7 +43,14 @@ pub struct Config {
     /// Where people reach the page (`--public-url`); `https://…` makes the
     /// session cookie `Secure` with the `__Host-` prefix.
     pub public_url: Option<String>,
+    /// The SMTP relay alerts are emailed through (`--smtp-url`); none: no email.
+    pub smtp_url: Option<String>,
+    /// The sender of alert emails (`--smtp-from`).
+    pub smtp_from: Option<String>,
 }
+
+/// The sender of alert emails when `--smtp-from` is not given.
+pub const DEFAULT_SMTP_FROM: &str = "Plan & Billing <billing@localhost>";
 
 impl Config {
     /// Whether the page is served over HTTPS.
@@ -96,8 +105,19 @@ fn app_with(store: Db, mut config: Config, live: Live) -> Router {
             None => live.changed_all(),
         }
     });
+    let smtp = config.smtp_url.as_deref().and_then(|url| {
+        let from = config.smtp_from.as_deref().unwrap_or(DEFAULT_SMTP_FROM);
+        deliver::Smtp::new(url, from)
+            .map_err(|e| tracing::error!("email alerts are off: {e}"))
+            .ok()
+    });
+    let alerts = alerts::Alerts {
+        wake: Default::default(),
+        email: smtp.is_some(),
+    };
+    deliver::start(store.clone(), alerts.clone(), smtp, live.clone());
     let state = AppState {
-        service: Service::new(store, live),
+        service: Service::new(store, live, alerts),
         config: Arc::new(config),
     };
     let router = Router::new()

@@ -40,6 +40,13 @@ struct Args {
     /// every request on its own, for comparison in the benchmark.
     #[arg(long, default_value_t = billing_server::store::DEFAULT_MAX_BATCH)]
     write_batch: usize,
+    /// SMTP relay that alert emails to owners and admins go through, e.g.
+    /// smtp://127.0.0.1:25 (no TLS). Without it, no email is sent.
+    #[arg(long)]
+    smtp_url: Option<String>,
+    /// Sender of alert emails.
+    #[arg(long, default_value = billing_server::DEFAULT_SMTP_FROM)]
+    smtp_from: String,
     /// File holding the bearer token the metering endpoint accepts.
     #[arg(long, conflicts_with = "metering_token")]
     metering_token_file: Option<PathBuf>,
@@ -161,6 +168,8 @@ async fn main() -> Result<(), Failure> {
         demo: args.demo,
         metering_tokens: token.into_iter().collect(),
         public_url: args.public_url,
+        smtp_url: args.smtp_url,
+        smtp_from: Some(args.smtp_from),
     };
     serve(listener, store, config, shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -2,12 +2,16 @@
 //! who may do it, asks the domain what changes, and writes it with its audit
 //! line. Nothing here knows about HTTP.
 
+use crate::alerts::Alerts;
 use crate::live::Live;
-use crate::store::{At, AuditLine, CycleTotals, Store, StoreError, Tx, User, WorkspaceRow};
+use crate::store::{
+    at_text, At, AuditLine, CycleTotals, Store, StoreError, StoredWebhook, Tx, User, WorkspaceRow,
+};
 use billing_domain::{
-    cap_below_spend, draw, ActivityPage, Balances, BillingCycle, BillingState, DrawError,
-    FlexChange, FlexError, PlanInfo, Role, SessionInfo, UsageResponse, UsageSummary, ValidUsage,
-    Viewer, WorkspaceInfo,
+    cap_below_spend, draw, thresholds_crossed, webhook_url, ActivityPage, Balances, BillingCycle,
+    BillingState, DeliveryLog, DrawError, FlexChange, FlexError, PlanInfo, Role, SessionInfo,
+    Threshold, UsageResponse, UsageSummary, ValidUsage, Viewer, WebhookInfo, WebhookUrlError,
+    WorkspaceInfo,
 };
 use chrono::NaiveDate;
 use std::time::Duration;
@@ -50,6 +54,10 @@ pub enum ServiceError {
     Flex(FlexError),
     /// The domain refused the usage.
     Draw(DrawError),
+    /// Only owners manage where alerts go.
+    OwnersOnly,
+    /// The webhook address is not one alerts may be sent to.
+    WebhookUrl(WebhookUrlError),
     /// The store failed.
     Internal(String),
 }
@@ -73,12 +81,18 @@ type Result<T> = std::result::Result<T, ServiceError>;
 pub struct Service<S> {
     store: S,
     live: Live,
+    alerts: Alerts,
 }
 
 impl<S: Store> Service<S> {
-    /// A service over `store`, telling `live` of every change to a workspace's billing.
-    pub fn new(store: S, live: Live) -> Service<S> {
-        Service { store, live }
+    /// A service over `store`, telling `live` of every change to a workspace's
+    /// billing and queueing alerts as `alerts` says.
+    pub fn new(store: S, live: Live, alerts: Alerts) -> Service<S> {
+        Service {
+            store,
+            live,
+            alerts,
+        }
     }
 
     /// Where changes to billing are told (the event streams wait on it).
@@ -109,7 +123,8 @@ impl<S: Store> Service<S> {
         today: NaiveDate,
     ) -> Result<BillingState> {
         let changed = slug.clone();
-        let state = self
+        let alerts = self.alerts.clone();
+        let (state, queued) = self
             .store
             .write(move |tx| {
                 let (ws, role) = tx
@@ -122,6 +137,7 @@ impl<S: Store> Service<S> {
                     let now = state_of(tx, &ws, role, &user, today)?;
                     return Err(ServiceError::VersionConflict(Box::new(now)));
                 }
+                let mut queued = false;
                 if let Some(next) = ws.flex.apply(change, ws.interval)? {
                     tx.update_flex(ws.id, &next)?;
                     let line = AuditLine {
@@ -132,15 +148,26 @@ impl<S: Store> Service<S> {
                     };
                     tx.audit(ws.id, Some(user.id), &line)?;
                     tx.announce(&slug)?;
+                    queued = alerts.settings_changed(
+                        tx,
+                        &ws,
+                        &line.old,
+                        &line.new,
+                        &user.email,
+                        chrono::Utc::now(),
+                    )?;
                 }
                 let mut state = member_state(tx, &slug, &user, today)?;
                 if let FlexChange::SetCap(cap) = change {
                     state.notice = cap_below_spend(cap, state.usage.flex_spend, state.cycle.end);
                 }
-                Ok(state)
+                Ok((state, queued))
             })
             .await?;
         self.live.changed(&changed);
+        if queued {
+            self.alerts.queued();
+        }
         Ok(state)
     }
 
@@ -154,9 +181,11 @@ impl<S: Store> Service<S> {
         today: NaiveDate,
     ) -> Result<UsageResponse> {
         let changed = slug.clone();
-        let outcome = self
+        let alerts = self.alerts.clone();
+        let (outcome, queued) = self
             .store
             .write(move |tx| {
+                let now = chrono::Utc::now();
                 let ws = tx
                     .workspace_by_slug(&slug)?
                     .ok_or(ServiceError::WorkspaceNotFound)?;
@@ -165,11 +194,14 @@ impl<S: Store> Service<S> {
                     if stored.credits != usage.credits {
                         return Err(ServiceError::IdempotencyConflict);
                     }
-                    return Ok(Ok(UsageResponse {
-                        draw: stored.draw,
-                        replayed: true,
-                        usage: usage_of(tx, &ws, cycle)?,
-                    }));
+                    return Ok((
+                        Ok(UsageResponse {
+                            draw: stored.draw,
+                            replayed: true,
+                            usage: usage_of(tx, &ws, cycle)?,
+                        }),
+                        false,
+                    ));
                 }
                 let totals = tx.cycle_totals(ws.id, cycle.start)?;
                 let balances = Balances {
@@ -187,11 +219,21 @@ impl<S: Store> Service<S> {
                     Err(refused) => {
                         // Nothing is drawn; a refusal at the cap is kept (and
                         // committed) until the settings change.
+                        let mut queued = false;
                         if matches!(refused, DrawError::FlexCapReached { .. }) {
                             tx.insert_blocked(ws.id, cycle.start, ws.flex.version, usage.credits)?;
                             tx.announce(&slug)?;
+                            // Work is blocked: the cap is reached for people, if not in cents.
+                            queued = alerts.threshold(
+                                tx,
+                                &ws,
+                                cycle,
+                                Threshold::CapReached,
+                                totals.flex_cost,
+                                now,
+                            )?;
                         }
-                        return Ok(Err(refused));
+                        return Ok((Err(refused), queued));
                     }
                 };
                 tx.insert_usage(
@@ -203,18 +245,30 @@ impl<S: Store> Service<S> {
                     &drawn,
                 )?;
                 tx.announce(&slug)?;
+                // Thresholds crossed by this record: rare, so the usual record reads nothing more.
+                let spend = totals.flex_cost + drawn.flex_cost;
+                let mut queued = false;
+                for crossed in thresholds_crossed(totals.flex_cost, spend, ws.flex.cap) {
+                    queued |= alerts.threshold(tx, &ws, cycle, crossed, spend, now)?;
+                }
                 // The answer is what the next read will show, worked out rather than read back.
                 let after = WorkspaceRow {
                     prepaid_balance: ws.prepaid_balance - drawn.prepaid,
                     ..ws
                 };
-                Ok(Ok(UsageResponse {
-                    draw: drawn,
-                    replayed: false,
-                    usage: summary(&after, totals.with(&drawn)),
-                }))
+                Ok((
+                    Ok(UsageResponse {
+                        draw: drawn,
+                        replayed: false,
+                        usage: summary(&after, totals.with(&drawn)),
+                    }),
+                    queued,
+                ))
             })
             .await?;
+        if queued {
+            self.alerts.queued();
+        }
         match &outcome {
             Ok(recorded) if !recorded.replayed => self.live.changed(&changed),
             Err(DrawError::FlexCapReached { .. }) => self.live.changed(&changed),
@@ -337,6 +391,74 @@ impl<S: Store> Service<S> {
             })
             .await
     }
+}
+
+/// How many deliveries the log shows.
+pub const DELIVERY_LOG: u32 = 20;
+
+impl<S: Store> Service<S> {
+    /// Registers `url` as the webhook endpoint of `slug` (owners only), with a
+    /// new signing secret, which the answer holds this once.
+    pub async fn set_webhook(&self, slug: String, user: User, url: String) -> Result<WebhookInfo> {
+        let url = webhook_url(&url).map_err(ServiceError::WebhookUrl)?;
+        let hook = StoredWebhook {
+            url,
+            secret: crate::deliver::new_secret(),
+            created_at: chrono::Utc::now(),
+        };
+        self.store
+            .write(move |tx| {
+                let ws = owned_workspace(tx, &slug, &user)?;
+                tx.set_webhook(ws, &hook)?;
+                Ok(WebhookInfo {
+                    url: hook.url,
+                    created_at: at_text(hook.created_at),
+                    secret: Some(hook.secret),
+                })
+            })
+            .await
+    }
+
+    /// Removes the webhook endpoint of `slug` (owners only); alerts not yet
+    /// delivered to it are given up at their next attempt.
+    pub async fn delete_webhook(&self, slug: String, user: User) -> Result<()> {
+        self.store
+            .write(move |tx| {
+                let ws = owned_workspace(tx, &slug, &user)?;
+                Ok(tx.delete_webhook(ws)?)
+            })
+            .await
+    }
+
+    /// Where alerts of `slug` go and what became of the latest (owners only).
+    pub async fn delivery_log(&self, slug: String, user: User) -> Result<DeliveryLog> {
+        let email = self.alerts.email;
+        self.store
+            .read(move |tx| {
+                let ws = owned_workspace(tx, &slug, &user)?;
+                Ok(DeliveryLog {
+                    webhook: tx.webhook(ws)?.map(|h| WebhookInfo {
+                        url: h.url,
+                        created_at: at_text(h.created_at),
+                        secret: None,
+                    }),
+                    email,
+                    deliveries: tx.deliveries(ws, DELIVERY_LOG)?,
+                })
+            })
+            .await
+    }
+}
+
+/// The id of workspace `slug`, if `user` owns it.
+fn owned_workspace(tx: &mut dyn Tx, slug: &str, user: &User) -> Result<i64> {
+    let (ws, role) = tx
+        .workspace_for_member(slug, user.id)?
+        .ok_or(ServiceError::WorkspaceNotFound)?;
+    if role != Role::Owner {
+        return Err(ServiceError::OwnersOnly);
+    }
+    Ok(ws.id)
 }
 
 fn member_state(

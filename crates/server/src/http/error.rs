@@ -152,6 +152,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::Draw(e) => {
                 ApiError::new(StatusCode::PAYMENT_REQUIRED, e.code(), e.to_string())
             }
+            ServiceError::OwnersOnly => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Only workspace owners can manage where alerts are sent.",
+            ),
+            ServiceError::WebhookUrl(e) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.message())
+            }
             ServiceError::Internal(cause) => ApiError::internal(cause),
         }
     }

@@ -2,6 +2,7 @@
 //! request, ask the service, and translate its answer; nothing here speaks SQL
 //! or decides a billing rule.
 
+mod alerts;
 mod billing;
 pub mod error;
 mod events;
@@ -42,6 +43,11 @@ pub fn api() -> Router<AppState> {
             put(billing::set_cap).delete(billing::remove_cap),
         )
         .route("/workspaces/{ws}/usage", post(usage::record))
+        .route(
+            "/workspaces/{ws}/webhook",
+            put(alerts::set_webhook).delete(alerts::delete_webhook),
+        )
+        .route("/workspaces/{ws}/deliveries", get(alerts::deliveries))
         // After routing: a method a route does not take answers 405 (with
         // `Allow`), an unknown route 404, whatever their headers.
         .route_layer(axum::middleware::from_fn(

@@ -37,6 +37,9 @@ pub const METERING_SCHEME: &str = "metering_token";
         super::billing::set_cap,
         super::billing::remove_cap,
         super::usage::record,
+        super::alerts::set_webhook,
+        super::alerts::delete_webhook,
+        super::alerts::deliveries,
     ),
     modifiers(&SecuritySchemes, &SharedAnswers),
     tags(
@@ -44,6 +47,7 @@ pub const METERING_SCHEME: &str = "metering_token";
         (name = "billing", description = "The billing state and its history"),
         (name = "flex", description = "Changes to Flex Billing (owners and admins)"),
         (name = "usage", description = "Metering (the platform, with its token)"),
+        (name = "alerts", description = "Where alerts go: the webhook endpoint and the delivery log (owners)"),
         (name = "openapi", description = "This document"),
     ),
 )]

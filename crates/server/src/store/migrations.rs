@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("003_running_totals"),
     migration!("004_sessions_slugs_audit"),
     migration!("005_daily_flex"),
+    migration!("006_alerts_outbox"),
 ];
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ pub use pg::{PgStore, POOL_SIZE};
 pub use sqlite::{SqliteStore, DEFAULT_MAX_BATCH};
 
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
-    WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, Draw, FlexSettings, FlexSnapshot, Money,
+    PlanInterval, Role, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use std::fmt;
@@ -103,6 +103,52 @@ pub struct StoredUsage {
     pub draw: Draw,
 }
 
+/// A workspace's webhook endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredWebhook {
+    pub url: String,
+    /// `whsec_…`: the signing secret.
+    pub secret: String,
+    pub created_at: At,
+}
+
+/// An alert to deliver, as it goes into the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// `msg_…`: the `webhook-id`, the same for every attempt.
+    pub event_id: String,
+    /// `webhook` or `email`.
+    pub channel: &'static str,
+    pub event_type: String,
+    /// The webhook URL or the email address.
+    pub target: String,
+    /// The webhook body, or the email as JSON (`subject`, `body`).
+    pub payload: String,
+}
+
+/// A delivery due now, taken by one server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub event_id: String,
+    pub channel: String,
+    pub target: String,
+    pub payload: String,
+    pub created_at: At,
+    /// The workspace's signing secret now (none: the endpoint was removed).
+    pub secret: Option<String>,
+    /// Attempts made so far.
+    pub attempts: u32,
+}
+
+/// What follows an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterAttempt {
+    Delivered,
+    RetryAt(At),
+    GiveUp,
+}
+
 /// One transaction. Every method reads or writes inside it; it commits when
 /// the closure given to [`Store::read`] or [`Store::write`] succeeds.
 pub trait Tx {
@@ -190,6 +236,38 @@ pub trait Tx {
     fn delete_session(&mut self, token_hash: &str) -> StoreResult<()>;
     /// Removes every session expired at `now` or idle since before `idle_since`.
     fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize>;
+    /// The workspace's webhook endpoint, if one is registered.
+    fn webhook(&mut self, workspace_id: i64) -> StoreResult<Option<StoredWebhook>>;
+    /// Registers (or replaces) the workspace's webhook endpoint.
+    fn set_webhook(&mut self, workspace_id: i64, hook: &StoredWebhook) -> StoreResult<()>;
+    /// Removes the workspace's webhook endpoint.
+    fn delete_webhook(&mut self, workspace_id: i64) -> StoreResult<()>;
+    /// Notes that `event_type` was raised in the cycle starting on
+    /// `cycle_start`; answers false if it already was (each alert once a cycle).
+    fn raise_once(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        event_type: &str,
+    ) -> StoreResult<bool>;
+    /// The email addresses of the workspace's owners and admins.
+    fn billing_managers(&mut self, workspace_id: i64) -> StoreResult<Vec<String>>;
+    /// Puts one delivery in the outbox, due at `now`.
+    fn enqueue(&mut self, workspace_id: i64, delivery: &NewDelivery, now: At) -> StoreResult<()>;
+    /// Takes up to `limit` deliveries due at `now`, oldest first; none of them
+    /// is due again before `lease_until`, so no other server takes them meanwhile.
+    fn take_due(&mut self, now: At, lease_until: At, limit: u32) -> StoreResult<Vec<DueDelivery>>;
+    /// Records an attempt at delivery `id` and what follows it.
+    fn record_attempt(
+        &mut self,
+        id: i64,
+        at: At,
+        status: Option<u16>,
+        error: Option<&str>,
+        next: AfterAttempt,
+    ) -> StoreResult<()>;
+    /// The workspace's latest `limit` deliveries, newest first, each with its attempts.
+    fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>>;
     /// Tells the other servers on this database, once this transaction
     /// commits, that `slug`'s billing changed (PostgreSQL: `NOTIFY`; a
     /// SQLite file has one server, which tells its own streams itself).
@@ -215,6 +293,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
+}
+
+/// A delivery's state from its row: `pending` until an attempt says
+/// otherwise (`retrying` once one failed).
+pub(crate) fn delivery_state(delivered: bool, gave_up: bool) -> &'static str {
+    match (delivered, gave_up) {
+        (true, _) => "delivered",
+        (_, true) => "failed",
+        _ => "pending",
+    }
 }
 
 /// Moments as the API shows them: RFC 3339 in UTC, to the second.

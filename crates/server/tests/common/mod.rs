@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod receiver;
 
 use billing_server::store::DEFAULT_MAX_BATCH;
 use billing_server::{serve, Config, Db};

@@ -16,12 +16,12 @@
 
 use crate::demo::DEMO_USERS;
 use crate::store::{
-    at_text, At, AuditLine, CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User,
-    WorkspaceRow,
+    at_text, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery, StoreError,
+    StoreResult, StoredUsage, StoredWebhook, Tx, User, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
-    WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, DeliveryAttempt, Draw, FlexSettings, FlexSnapshot,
+    Money, PlanInterval, Role, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use postgres::types::ToSql;
@@ -448,6 +448,180 @@ impl Tx for PgTx<'_> {
     fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
         self.execute("DELETE FROM sessions WHERE token = $1", &[&token_hash])?;
         Ok(())
+    }
+
+    fn webhook(&mut self, workspace_id: i64) -> StoreResult<Option<StoredWebhook>> {
+        let Some(r) = self.query_opt(
+            "SELECT url, secret, created_at FROM webhooks WHERE workspace_id = $1",
+            &[&workspace_id],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(StoredWebhook {
+            url: r.try_get("url")?,
+            secret: r.try_get("secret")?,
+            created_at: r.try_get("created_at")?,
+        }))
+    }
+
+    fn set_webhook(&mut self, workspace_id: i64, hook: &StoredWebhook) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO webhooks (workspace_id, url, secret, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (workspace_id) DO UPDATE SET url = excluded.url, secret = excluded.secret,
+                                                      created_at = excluded.created_at",
+            &[&workspace_id, &hook.url, &hook.secret, &hook.created_at],
+        )?;
+        Ok(())
+    }
+
+    fn delete_webhook(&mut self, workspace_id: i64) -> StoreResult<()> {
+        self.execute(
+            "DELETE FROM webhooks WHERE workspace_id = $1",
+            &[&workspace_id],
+        )?;
+        Ok(())
+    }
+
+    fn raise_once(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        event_type: &str,
+    ) -> StoreResult<bool> {
+        let added = self.execute(
+            "INSERT INTO alerts_raised (workspace_id, cycle_start, event_type) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&workspace_id, &cycle_start, &event_type],
+        )?;
+        Ok(added == 1)
+    }
+
+    fn billing_managers(&mut self, workspace_id: i64) -> StoreResult<Vec<String>> {
+        let rows = self.query(
+            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+              WHERE m.workspace_id = $1 AND m.role IN ('owner', 'admin') ORDER BY u.id",
+            &[&workspace_id],
+        )?;
+        rows.iter().map(|r| Ok(r.try_get("email")?)).collect()
+    }
+
+    fn enqueue(&mut self, workspace_id: i64, d: &NewDelivery, now: At) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO outbox (workspace_id, event_id, channel, event_type, target, payload, created_at, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            &[&workspace_id, &d.event_id, &d.channel, &d.event_type, &d.target, &d.payload, &now],
+        )?;
+        Ok(())
+    }
+
+    fn take_due(&mut self, now: At, lease_until: At, limit: u32) -> StoreResult<Vec<DueDelivery>> {
+        // SKIP LOCKED: another server taking deliveries at the same moment takes others.
+        let rows = self.query(
+            "SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, w.secret,
+                    (SELECT COUNT(*) FROM delivery_attempts a WHERE a.outbox_id = o.id) AS attempts
+               FROM outbox o LEFT JOIN webhooks w ON w.workspace_id = o.workspace_id
+              WHERE o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= $1
+              ORDER BY o.next_attempt_at, o.id LIMIT $2
+                FOR UPDATE OF o SKIP LOCKED",
+            &[&now, &i64::from(limit)],
+        )?;
+        let due = rows
+            .iter()
+            .map(|r| {
+                Ok(DueDelivery {
+                    id: r.try_get("id")?,
+                    event_id: r.try_get("event_id")?,
+                    channel: r.try_get("channel")?,
+                    target: r.try_get("target")?,
+                    payload: r.try_get("payload")?,
+                    created_at: r.try_get("created_at")?,
+                    secret: r.try_get("secret")?,
+                    attempts: r.try_get::<_, i64>("attempts")? as u32,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        for d in &due {
+            self.execute(
+                "UPDATE outbox SET next_attempt_at = $2 WHERE id = $1",
+                &[&d.id, &lease_until],
+            )?;
+        }
+        Ok(due)
+    }
+
+    fn record_attempt(
+        &mut self,
+        id: i64,
+        at: At,
+        status: Option<u16>,
+        error: Option<&str>,
+        next: AfterAttempt,
+    ) -> StoreResult<()> {
+        let status = status.map(i32::from);
+        self.execute(
+            "INSERT INTO delivery_attempts (outbox_id, at, status_code, error) VALUES ($1, $2, $3, $4)",
+            &[&id, &at, &status, &error],
+        )?;
+        let (next_at, delivered, gave_up) = match next {
+            AfterAttempt::Delivered => (None, Some(at), None),
+            AfterAttempt::RetryAt(when) => (Some(when), None, None),
+            AfterAttempt::GiveUp => (None, None, Some(at)),
+        };
+        self.execute(
+            "UPDATE outbox SET next_attempt_at = $2, delivered_at = $3, gave_up_at = $4 WHERE id = $1",
+            &[&id, &next_at, &delivered, &gave_up],
+        )?;
+        Ok(())
+    }
+
+    fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
+        let rows = self.query(
+            "SELECT id, event_id, channel, event_type, target, created_at, next_attempt_at,
+                    delivered_at, gave_up_at
+               FROM outbox WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2",
+            &[&workspace_id, &i64::from(limit)],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let delivered: Option<At> = r.try_get("delivered_at")?;
+            let gave_up: Option<At> = r.try_get("gave_up_at")?;
+            let next: Option<At> = r.try_get("next_attempt_at")?;
+            let attempts = self
+                .query(
+                    "SELECT at, status_code, error FROM delivery_attempts WHERE outbox_id = $1 ORDER BY id",
+                    &[&id],
+                )?
+                .iter()
+                .map(|a| {
+                    Ok(DeliveryAttempt {
+                        at: at_text(a.try_get("at")?),
+                        status: a.try_get::<_, Option<i32>>("status_code")?.map(|s| s as u16),
+                        error: a.try_get("error")?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            let mut state = crate::store::delivery_state(delivered.is_some(), gave_up.is_some());
+            if state == "pending" && !attempts.is_empty() {
+                state = "retrying";
+            }
+            out.push(Delivery {
+                id: r.try_get("event_id")?,
+                event_type: r.try_get("event_type")?,
+                channel: r.try_get("channel")?,
+                target: r.try_get("target")?,
+                created_at: at_text(r.try_get("created_at")?),
+                state: state.into(),
+                next_attempt_at: if delivered.is_none() && gave_up.is_none() {
+                    next.map(at_text)
+                } else {
+                    None
+                },
+                attempts,
+            });
+        }
+        Ok(out)
     }
 
     fn announce(&mut self, slug: &str) -> StoreResult<()> {

@@ -4,12 +4,12 @@
 
 use crate::demo::DEMO_USERS;
 use crate::store::{
-    at_text, At, AuditLine, CycleTotals, StoreError, StoreResult, StoredUsage, Tx, User,
-    WorkspaceRow,
+    at_text, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery, StoreError,
+    StoreResult, StoredUsage, StoredWebhook, Tx, User, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Draw, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
-    WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, DeliveryAttempt, Draw, FlexSettings, FlexSnapshot,
+    Money, PlanInterval, Role, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
@@ -82,6 +82,13 @@ fn workspace_from_row(r: &Row<'_>) -> rusqlite::Result<WorkspaceRow> {
 
 fn now_text() -> String {
     at_text(chrono::Utc::now())
+}
+
+/// A moment stored by [`at_text`].
+fn at_of(text: &str) -> rusqlite::Result<At> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| conversion("moment"))
 }
 
 // Moments are stored as fixed-width RFC 3339 in UTC ([`at_text`]), so text
@@ -427,6 +434,188 @@ impl Tx for SqliteTx<'_> {
 
     fn announce(&mut self, _slug: &str) -> StoreResult<()> {
         Ok(())
+    }
+
+    fn webhook(&mut self, workspace_id: i64) -> StoreResult<Option<StoredWebhook>> {
+        let found = self
+            .0
+            .prepare_cached("SELECT url, secret, created_at FROM webhooks WHERE workspace_id = ?1")?
+            .query_row(params![workspace_id], |r| {
+                Ok(StoredWebhook {
+                    url: r.get("url")?,
+                    secret: r.get("secret")?,
+                    created_at: at_of(&r.get::<_, String>("created_at")?)?,
+                })
+            })
+            .optional()?;
+        Ok(found)
+    }
+
+    fn set_webhook(&mut self, workspace_id: i64, hook: &StoredWebhook) -> StoreResult<()> {
+        self.0.execute(
+            "INSERT INTO webhooks (workspace_id, url, secret, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (workspace_id) DO UPDATE SET url = excluded.url, secret = excluded.secret,
+                                                      created_at = excluded.created_at",
+            params![
+                workspace_id,
+                hook.url,
+                hook.secret,
+                at_text(hook.created_at)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_webhook(&mut self, workspace_id: i64) -> StoreResult<()> {
+        self.0.execute(
+            "DELETE FROM webhooks WHERE workspace_id = ?1",
+            params![workspace_id],
+        )?;
+        Ok(())
+    }
+
+    fn raise_once(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        event_type: &str,
+    ) -> StoreResult<bool> {
+        let added = self.0.execute(
+            "INSERT OR IGNORE INTO alerts_raised (workspace_id, cycle_start, event_type) VALUES (?1, ?2, ?3)",
+            params![workspace_id, cycle_start.to_string(), event_type],
+        )?;
+        Ok(added == 1)
+    }
+
+    fn billing_managers(&mut self, workspace_id: i64) -> StoreResult<Vec<String>> {
+        let mut stmt = self.0.prepare(
+            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+              WHERE m.workspace_id = ?1 AND m.role IN ('owner', 'admin') ORDER BY u.id",
+        )?;
+        let rows = stmt.query_map(params![workspace_id], |r| r.get("email"))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn enqueue(&mut self, workspace_id: i64, d: &NewDelivery, now: At) -> StoreResult<()> {
+        self.0.execute(
+            "INSERT INTO outbox (workspace_id, event_id, channel, event_type, target, payload, created_at, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            params![workspace_id, d.event_id, d.channel, d.event_type, d.target, d.payload, at_text(now)],
+        )?;
+        Ok(())
+    }
+
+    fn take_due(&mut self, now: At, lease_until: At, limit: u32) -> StoreResult<Vec<DueDelivery>> {
+        let due = {
+            let mut stmt = self.0.prepare_cached(
+                "SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, w.secret,
+                        (SELECT COUNT(*) FROM delivery_attempts a WHERE a.outbox_id = o.id) AS attempts
+                   FROM outbox o LEFT JOIN webhooks w ON w.workspace_id = o.workspace_id
+                  WHERE o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?1
+                  ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![at_text(now), limit], |r| {
+                Ok(DueDelivery {
+                    id: r.get("id")?,
+                    event_id: r.get("event_id")?,
+                    channel: r.get("channel")?,
+                    target: r.get("target")?,
+                    payload: r.get("payload")?,
+                    created_at: at_of(&r.get::<_, String>("created_at")?)?,
+                    secret: r.get("secret")?,
+                    attempts: r.get("attempts")?,
+                })
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        for d in &due {
+            self.0
+                .prepare_cached("UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1")?
+                .execute(params![d.id, at_text(lease_until)])?;
+        }
+        Ok(due)
+    }
+
+    fn record_attempt(
+        &mut self,
+        id: i64,
+        at: At,
+        status: Option<u16>,
+        error: Option<&str>,
+        next: AfterAttempt,
+    ) -> StoreResult<()> {
+        self.0.execute(
+            "INSERT INTO delivery_attempts (outbox_id, at, status_code, error) VALUES (?1, ?2, ?3, ?4)",
+            params![id, at_text(at), status, error],
+        )?;
+        let (next_at, delivered, gave_up) = match next {
+            AfterAttempt::Delivered => (None, Some(at_text(at)), None),
+            AfterAttempt::RetryAt(when) => (Some(at_text(when)), None, None),
+            AfterAttempt::GiveUp => (None, None, Some(at_text(at))),
+        };
+        self.0.execute(
+            "UPDATE outbox SET next_attempt_at = ?2, delivered_at = ?3, gave_up_at = ?4 WHERE id = ?1",
+            params![id, next_at, delivered, gave_up],
+        )?;
+        Ok(())
+    }
+
+    fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
+        let mut out: Vec<(i64, Delivery)> = {
+            let mut stmt = self.0.prepare_cached(
+                "SELECT id, event_id, channel, event_type, target, created_at, next_attempt_at,
+                        delivered_at, gave_up_at
+                   FROM outbox WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![workspace_id, limit], |r| {
+                let delivered: Option<String> = r.get("delivered_at")?;
+                let gave_up: Option<String> = r.get("gave_up_at")?;
+                let next: Option<String> = r.get("next_attempt_at")?;
+                Ok((
+                    r.get::<_, i64>("id")?,
+                    Delivery {
+                        id: r.get("event_id")?,
+                        event_type: r.get("event_type")?,
+                        channel: r.get("channel")?,
+                        target: r.get("target")?,
+                        created_at: r.get("created_at")?,
+                        state: String::new(),
+                        next_attempt_at: if delivered.is_none() && gave_up.is_none() {
+                            next
+                        } else {
+                            None
+                        },
+                        attempts: Vec::new(),
+                    },
+                    delivered.is_some(),
+                    gave_up.is_some(),
+                ))
+            })?;
+            rows.map(|r| {
+                r.map(|(id, mut d, delivered, gave_up)| {
+                    d.state = crate::store::delivery_state(delivered, gave_up).into();
+                    (id, d)
+                })
+            })
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let mut stmt = self.0.prepare_cached(
+            "SELECT at, status_code, error FROM delivery_attempts WHERE outbox_id = ?1 ORDER BY id",
+        )?;
+        for (id, d) in &mut out {
+            let rows = stmt.query_map(params![*id], |r| {
+                Ok(DeliveryAttempt {
+                    at: r.get("at")?,
+                    status: r.get("status_code")?,
+                    error: r.get("error")?,
+                })
+            })?;
+            d.attempts = rows.collect::<rusqlite::Result<_>>()?;
+            if d.state == "pending" && !d.attempts.is_empty() {
+                d.state = "retrying".into();
+            }
+        }
+        Ok(out.into_iter().map(|(_, d)| d).collect())
     }
 
     fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize> {

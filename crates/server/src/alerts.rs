@@ -1,0 +1,154 @@
+//! Alerts that reach people: what goes into the outbox, in the same
+//! transaction as the usage record or change that raised it. The worker in
+//! [`crate::deliver`] delivers it.
+
+use crate::store::{At, NewDelivery, StoreResult, Tx, WorkspaceRow};
+use billing_domain::{cap_percent, BillingCycle, FlexSnapshot, Money, Threshold, SETTINGS_CHANGED};
+use serde_json::json;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// How the server sends alerts, shared by the service (which queues them)
+/// and the worker (which delivers them).
+#[derive(Clone, Default)]
+pub struct Alerts {
+    /// Wakes the worker when something was queued.
+    pub wake: Arc<Notify>,
+    /// Whether alerts are also emailed to the owners and admins (`--smtp-url`).
+    pub email: bool,
+}
+
+/// A new event id (`webhook-id`): the same for every attempt at one delivery.
+fn event_id() -> String {
+    format!("msg_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A Standard Webhooks body: `type`, `timestamp`, `data`.
+fn body(event_type: &str, now: At, data: serde_json::Value) -> String {
+    json!({
+        "type": event_type,
+        "timestamp": crate::store::at_text(now),
+        "data": data,
+    })
+    .to_string()
+}
+
+impl Alerts {
+    /// Raises `threshold` for `ws` in `cycle` at flex spend `spend`, once a
+    /// cycle: to the webhook, if one is registered, and by email to each
+    /// owner and admin, if the server sends email. Answers whether anything
+    /// was queued.
+    pub fn threshold(
+        &self,
+        tx: &mut dyn Tx,
+        ws: &WorkspaceRow,
+        cycle: BillingCycle,
+        threshold: Threshold,
+        spend: Money,
+        now: At,
+    ) -> StoreResult<bool> {
+        let event_type = threshold.event_type();
+        if !tx.raise_once(ws.id, cycle.start, event_type)? {
+            return Ok(false);
+        }
+        let cap = ws.flex.cap.unwrap_or(Money::ZERO);
+        let percent = cap_percent(spend, ws.flex.cap).unwrap_or(100);
+        let data = json!({
+            "workspace": ws.slug,
+            "workspace_name": ws.name,
+            "cycle_start": cycle.start.to_string(),
+            "cycle_end": cycle.end.to_string(),
+            "cap": cap.plain(),
+            "flex_spend": spend.plain(),
+            "percent": percent,
+        });
+        let (subject, text) = match threshold {
+            Threshold::Warning => (
+                format!("{}: {percent}% of the {cap} flex cap used", ws.name),
+                format!(
+                    "{} has used {spend} of its {cap} flex cap this billing cycle ({percent}%).\n\n\
+                     Raise the cap or buy prepaid credits so work is not blocked. The cycle resets on {}.",
+                    ws.name, cycle.end
+                ),
+            ),
+            Threshold::CapReached => (
+                format!("{}: flex cap reached", ws.name),
+                format!(
+                    "{} has reached its {cap} flex cap. Usage that requires additional credits is \
+                     blocked until the cap is raised or the billing cycle resets on {}.",
+                    ws.name, cycle.end
+                ),
+            ),
+        };
+        self.queue(tx, ws, event_type, data, Some((subject, text)), now)
+    }
+
+    /// Flex Billing settings of `ws` changed from `old` to `new` by `actor`:
+    /// to the webhook, if one is registered.
+    pub fn settings_changed(
+        &self,
+        tx: &mut dyn Tx,
+        ws: &WorkspaceRow,
+        old: &FlexSnapshot,
+        new: &FlexSnapshot,
+        actor: &str,
+        now: At,
+    ) -> StoreResult<bool> {
+        let data = json!({
+            "workspace": ws.slug,
+            "workspace_name": ws.name,
+            "actor": actor,
+            "old": old,
+            "new": new,
+        });
+        self.queue(tx, ws, SETTINGS_CHANGED, data, None, now)
+    }
+
+    fn queue(
+        &self,
+        tx: &mut dyn Tx,
+        ws: &WorkspaceRow,
+        event_type: &str,
+        data: serde_json::Value,
+        email: Option<(String, String)>,
+        now: At,
+    ) -> StoreResult<bool> {
+        let mut queued = false;
+        if let Some(hook) = tx.webhook(ws.id)? {
+            tx.enqueue(
+                ws.id,
+                &NewDelivery {
+                    event_id: event_id(),
+                    channel: "webhook",
+                    event_type: event_type.into(),
+                    target: hook.url,
+                    payload: body(event_type, now, data),
+                },
+                now,
+            )?;
+            queued = true;
+        }
+        if let (true, Some((subject, text))) = (self.email, email) {
+            for to in tx.billing_managers(ws.id)? {
+                tx.enqueue(
+                    ws.id,
+                    &NewDelivery {
+                        event_id: event_id(),
+                        channel: "email",
+                        event_type: event_type.into(),
+                        target: to,
+                        payload: json!({ "subject": subject, "text": text }).to_string(),
+                    },
+                    now,
+                )?;
+                queued = true;
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Tells the worker that something was queued.
+    pub fn queued(&self) {
+        self.wake.notify_one();
+    }
+}

@@ -1,0 +1,349 @@
+//! Alerts that reach people: the webhook endpoint, signed deliveries from the
+//! outbox (once per threshold and cycle), retries, a crash between commit and
+//! delivery, email through SMTP, and the delivery log.
+
+mod common;
+
+use base64::Engine;
+use common::process::{free_port, spawn};
+use common::receiver::{Hook, Receiver, SmtpSink};
+use common::{figure, fresh_db, open, send, start, start_config, Server, ADMIN, OWNER};
+use hmac::Mac;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const SOON: Duration = Duration::from_secs(5);
+
+/// Registers `url` as Globex's webhook as its owner; answers the secret.
+async fn register(s: &Server, url: &str) -> String {
+    let owner = s.signed_in(OWNER).await;
+    let (status, body) = send(
+        owner
+            .put(s.url("/api/workspaces/globex/webhook"))
+            .json(&json!({ "url": url })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["url"], url);
+    body["secret"].as_str().unwrap().to_string()
+}
+
+/// Checks a request as any Standard Webhooks library would: the signature is
+/// HMAC-SHA256, keyed with the secret's base64 part, over `id.timestamp.body`.
+fn verify(hook: &Hook, secret: &str) -> Value {
+    let header = |name: &str| hook.headers[name].to_str().unwrap().to_string();
+    let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("whsec_ form"))
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.{}", hook.body).as_bytes());
+    let expected = format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    );
+    assert!(
+        header("webhook-signature")
+            .split(' ')
+            .any(|s| s == expected),
+        "the signature verifies"
+    );
+    let age = chrono::Utc::now().timestamp() - timestamp.parse::<i64>().unwrap();
+    assert!((0..60).contains(&age), "a fresh timestamp");
+    serde_json::from_str(&hook.body).unwrap()
+}
+
+async fn log(s: &Server) -> Value {
+    let owner = s.signed_in(OWNER).await;
+    let (status, body) = send(owner.get(s.url("/api/workspaces/globex/deliveries"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn each_threshold_arrives_once_signed_and_a_settings_change_too() {
+    let s = start().await;
+    let receiver = Receiver::start(0).await;
+    let secret = register(&s, &receiver.url).await;
+    assert!(secret.starts_with("whsec_"));
+    let shown = log(&s).await;
+    assert_eq!(shown["webhook"]["url"], receiver.url.as_str());
+    assert!(
+        shown["webhook"].get("secret").is_none(),
+        "the secret is shown once"
+    );
+
+    // Globex: 360 included credits, then $4.00 a flex credit against the $1,200.00 cap.
+    assert_eq!(s.meter("globex", "600", "to-80").await.0, StatusCode::OK); // $960: 80%
+    let hooks = receiver.wait_for(1, SOON).await;
+    let event = verify(&hooks[0], &secret);
+    assert_eq!(event["type"], "flex.threshold_reached");
+    assert_eq!(event["data"]["workspace"], "globex");
+    assert_eq!(event["data"]["flex_spend"], "960.00");
+    assert_eq!(event["data"]["cap"], "1200.00");
+    assert_eq!(event["data"]["percent"], 80);
+
+    // More spend above 80%: no second warning this cycle; the cap: one cap_reached.
+    assert_eq!(s.meter("globex", "10", "above-80").await.0, StatusCode::OK);
+    assert_eq!(s.meter("globex", "50", "to-cap").await.0, StatusCode::OK); // $1,200
+    let hooks = receiver.wait_for(2, SOON).await;
+    assert_eq!(verify(&hooks[1], &secret)["type"], "flex.cap_reached");
+    assert_eq!(
+        s.meter("globex", "1", "over").await.0,
+        StatusCode::PAYMENT_REQUIRED
+    );
+
+    // A settings change is sent too.
+    let owner = s.signed_in(OWNER).await;
+    let (status, _) = send(
+        owner
+            .put(s.url("/api/workspaces/globex/flex/cap"))
+            .json(&json!({"cap": "2000"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let hooks = receiver.wait_for(3, SOON).await;
+    let changed = verify(&hooks[2], &secret);
+    assert_eq!(changed["type"], "flex.settings_changed");
+    assert_eq!(changed["data"]["actor"], OWNER);
+    assert_eq!(changed["data"]["new"]["cap"], "2000.00");
+    // Spend passes 80% of the new cap: still no second warning in this cycle.
+    assert_eq!(s.meter("globex", "100", "to-1600").await.0, StatusCode::OK);
+    let ids: Vec<_> = hooks
+        .iter()
+        .map(|h| h.headers["webhook-id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 3);
+
+    // The log, newest first: each delivered at the first attempt with 200.
+    let log = log(&s).await;
+    let deliveries = log["deliveries"].as_array().unwrap();
+    let types: Vec<_> = deliveries
+        .iter()
+        .map(|d| d["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "flex.settings_changed",
+            "flex.cap_reached",
+            "flex.threshold_reached"
+        ]
+    );
+    for d in deliveries {
+        assert_eq!(d["state"], "delivered", "{d}");
+        assert_eq!(d["attempts"].as_array().unwrap().len(), 1);
+        assert_eq!(d["attempts"][0]["status"], 200);
+    }
+    assert_eq!(receiver.hooks().len(), 3, "nothing was sent twice");
+    figure("webhook events delivered once each", 3);
+}
+
+#[tokio::test]
+async fn a_receiver_that_fails_twice_gets_the_alert_on_the_third_try() {
+    let s = start().await;
+    let receiver = Receiver::start(2).await;
+    let secret = register(&s, &receiver.url).await;
+    assert_eq!(s.meter("globex", "600", "to-80").await.0, StatusCode::OK);
+    // Tries after 0 s, 2 s and 4 s more.
+    let hooks = receiver.wait_for(3, Duration::from_secs(15)).await;
+    let ids: Vec<_> = hooks
+        .iter()
+        .map(|h| h.headers["webhook-id"].clone())
+        .collect();
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "one event, tried three times"
+    );
+    for h in &hooks {
+        verify(h, &secret);
+    }
+    let deadline = tokio::time::Instant::now() + SOON;
+    let d = loop {
+        let d = log(&s).await["deliveries"][0].clone();
+        if d["state"] == "delivered" || tokio::time::Instant::now() > deadline {
+            break d;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(d["state"], "delivered", "{d}");
+    let statuses: Vec<_> = d["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [500, 500, 200]);
+    figure(
+        "webhook attempts until a failing receiver took the alert",
+        3,
+    );
+}
+
+#[tokio::test]
+async fn only_owners_manage_alerts_and_only_https_or_this_machine() {
+    let s = start().await;
+    let admin = s.signed_in(ADMIN).await;
+    let (status, body) = send(
+        admin
+            .put(s.url("/api/workspaces/globex/webhook"))
+            .json(&json!({"url": "https://hooks.example.com"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    assert_eq!(
+        send(admin.get(s.url("/api/workspaces/globex/deliveries")))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let owner = s.signed_in(OWNER).await;
+    for url in [
+        "http://hooks.example.com",
+        "ftp://x",
+        "",
+        "http://127.0.0.1.evil.com/",
+    ] {
+        let (status, body) = send(
+            owner
+                .put(s.url("/api/workspaces/globex/webhook"))
+                .json(&json!({ "url": url })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("invalid_webhook_url")
+            ),
+            "{url}"
+        );
+    }
+    register(&s, "https://hooks.example.com/billing").await;
+    let (status, _) = send(
+        owner
+            .delete(s.url("/api/workspaces/globex/webhook"))
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(log(&s).await["webhook"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_alert_committed_before_a_crash_is_delivered_once_after_the_restart() {
+    const SIGKILL: i32 = 9;
+    extern "C" {
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(dir.path()).await;
+    let port = free_port();
+    let server = spawn(&db, port).await;
+    // The receiver's port is chosen, but nothing listens on it yet.
+    let hook_port = free_port();
+    let hook_url = format!("http://127.0.0.1:{hook_port}/hook");
+    let owner = Client::builder().cookie_store(true).build().unwrap();
+    owner
+        .get(format!(
+            "{}/api/dev/login?email=owner%40acme.test",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = send(
+        owner
+            .put(format!("{}/api/workspaces/globex/webhook", server.base))
+            .json(&json!({ "url": hook_url })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let secret = body["secret"].as_str().unwrap().to_string();
+    let (status, _) = send(
+        Client::new()
+            .post(format!("{}/api/workspaces/globex/usage", server.base))
+            .bearer_auth(billing_server::demo::DEMO_METERING_TOKEN)
+            .json(&json!({"credits": "600", "idempotency_key": "to-80"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // Committed; its first attempt found nobody listening. Killed before any delivery.
+    let store = open(&db).await;
+    let deadline = tokio::time::Instant::now() + SOON;
+    while store
+        .number("SELECT COUNT(*) FROM delivery_attempts")
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(tokio::time::Instant::now() < deadline, "a first attempt");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // SAFETY: sends a signal to our own child process.
+    assert_eq!(unsafe { kill(server.child.id() as i32, SIGKILL) }, 0);
+    drop(server);
+
+    let receiver = Receiver::on(
+        tokio::net::TcpListener::bind(("127.0.0.1", hook_port))
+            .await
+            .unwrap(),
+        0,
+    );
+    let _server = spawn(&db, port).await;
+    let hooks = receiver.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(verify(&hooks[0], &secret)["type"], "flex.threshold_reached");
+    // Given time for a duplicate to show up, none does.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(receiver.hooks().len(), 1, "delivered once");
+    assert_eq!(
+        store
+            .number("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NOT NULL")
+            .await
+            .unwrap(),
+        1
+    );
+    figure(
+        "alerts delivered after a crash between commit and delivery",
+        1,
+    );
+}
+
+#[tokio::test]
+async fn owners_and_admins_are_emailed_at_each_threshold() {
+    let sink = SmtpSink::start().await;
+    let s = start_config(billing_server::Config {
+        demo: true,
+        smtp_url: Some(sink.url.clone()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(log(&s).await["email"], true);
+    assert_eq!(s.meter("globex", "600", "to-80").await.0, StatusCode::OK);
+    let mail = sink.wait_for(2, SOON).await;
+    let mut to: Vec<_> = mail.iter().map(|(to, _)| to.as_str()).collect();
+    to.sort();
+    assert_eq!(to, [ADMIN, OWNER], "owners and admins, not members");
+    for (_, data) in &mail {
+        assert!(
+            data.contains("Globex: 80% of the $1,200.00 flex cap used"),
+            "{data}"
+        );
+    }
+    let log = log(&s).await;
+    let emails: Vec<_> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["channel"] == "email")
+        .collect();
+    assert_eq!(emails.len(), 2);
+    for d in emails {
+        assert_eq!(d["state"], "delivered", "{d}");
+        assert_eq!(d["attempts"][0]["status"], 250);
+    }
+}
