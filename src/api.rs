@@ -2,8 +2,8 @@
 //! domain types or an [`ApiError`] the page can show.
 
 use billing_domain::{
-    ActivityPage, BillingState, ChangeRequest, ErrorBody, FlexChange, FlexSettings, SessionInfo,
-    SetCapRequest,
+    ActivityPage, BillingState, ChangeRequest, DeliveryLog, ErrorBody, FlexChange, FlexSettings,
+    SessionInfo, SetCapRequest, WebhookInfo, WebhookRequest,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -149,6 +149,47 @@ fn change_call(change: FlexChange, version: u64) -> (Verb, &'static str, String)
     };
     // Serializing a struct of a string and a number cannot fail.
     (verb, path, body.unwrap_or_default())
+}
+
+/// Where alerts of `ws` go and what became of the latest (owners).
+pub async fn deliveries(ws: &str) -> Result<DeliveryLog, ApiError> {
+    let sent = Request::get(&url(ws, "deliveries"))
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    answer(sent, None).await
+}
+
+/// Registers `url` as the webhook endpoint of `ws`; the answer holds the
+/// signing secret, this once.
+pub async fn set_webhook(ws: &str, url_text: &str) -> Result<WebhookInfo, ApiError> {
+    let body = serde_json::to_string(&WebhookRequest {
+        url: url_text.to_string(),
+    })
+    .unwrap_or_default();
+    let request = Request::put(&url(ws, "webhook"))
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
+        .body(body);
+    match request {
+        Ok(request) => answer(request.send().await, None).await,
+        Err(_) => Err(ApiError::Unreachable),
+    }
+}
+
+/// Removes the webhook endpoint of `ws`.
+pub async fn delete_webhook(ws: &str) -> Result<(), ApiError> {
+    let request = Request::delete(&url(ws, "webhook"))
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
+        .body("{}")
+        .map_err(|_| ApiError::Unreachable)?;
+    let resp = request.send().await.map_err(|_| ApiError::Unreachable)?;
+    if resp.ok() {
+        return Ok(());
+    }
+    let status = resp.status();
+    Err(refusal(status, resp.json::<ErrorBody>().await.ok(), None))
 }
 
 /// Where the billing state of `ws` streams live (Server-Sent Events).

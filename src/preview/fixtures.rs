@@ -2,10 +2,11 @@
 //! is a small, readable change of it.
 
 use billing_domain::{
-    parse_utc, ActivityEntry, BillingCycle, BillingState, Credits, DaySpend, FlexSettings,
-    FlexSnapshot, Money, PlanInfo, PlanInterval, Role, UsageSummary, Viewer, WorkspaceInfo,
+    parse_utc, ActivityEntry, BillingCycle, BillingState, Credits, DaySpend, Delivery,
+    DeliveryAttempt, DeliveryLog, FlexSettings, FlexSnapshot, Money, PlanInfo, PlanInterval, Role,
+    UsageSummary, Viewer, WebhookInfo, WorkspaceInfo,
 };
-use billing_page::components::HistoryFixture;
+use billing_page::components::{AlertsFixture, HistoryFixture};
 use chrono::NaiveDate;
 use std::sync::Arc;
 
@@ -204,6 +205,111 @@ pub fn no_history() -> HistoryFixture {
     HistoryFixture {
         entries: Arc::default(),
         ..history()
+    }
+}
+
+/// "Alert delivery" with no webhook and nothing sent; email off.
+pub fn alerts_none() -> AlertsFixture {
+    AlertsFixture {
+        log: DeliveryLog {
+            webhook: None,
+            email: false,
+            deliveries: Vec::new(),
+        },
+        secret: None,
+        now: "2026-11-24T12:05:00Z",
+    }
+}
+
+const HOOK: &str = "https://hooks.example.com/billing";
+
+fn webhook() -> Option<WebhookInfo> {
+    Some(WebhookInfo {
+        url: HOOK.into(),
+        created_at: "2026-11-20T09:00:00Z".into(),
+        secret: None,
+    })
+}
+
+/// A webhook just registered: its secret is shown this once.
+pub fn alerts_registered() -> AlertsFixture {
+    AlertsFixture {
+        log: DeliveryLog {
+            webhook: webhook(),
+            email: true,
+            deliveries: Vec::new(),
+        },
+        secret: Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()),
+        now: "2026-11-24T12:05:00Z",
+    }
+}
+
+/// Alerts delivered, one being retried and one given up, newest first.
+pub fn alerts_sent() -> AlertsFixture {
+    let attempt = |at: &str, status: Option<u16>, error: Option<&str>| DeliveryAttempt {
+        at: at.into(),
+        status,
+        error: error.map(Into::into),
+    };
+    let delivery =
+        |id: &str, event: &str, channel: &str, target: &str, state: &str, attempts| Delivery {
+            id: id.into(),
+            event_type: event.into(),
+            channel: channel.into(),
+            target: target.into(),
+            created_at: "2026-11-24T12:02:00Z".into(),
+            state: state.into(),
+            next_attempt_at: None,
+            attempts,
+        };
+    AlertsFixture {
+        log: DeliveryLog {
+            webhook: webhook(),
+            email: true,
+            deliveries: vec![
+                delivery(
+                    "msg_3",
+                    "flex.threshold_reached",
+                    "webhook",
+                    HOOK,
+                    "delivered",
+                    vec![attempt("2026-11-24T12:02:00Z", Some(200), None)],
+                ),
+                delivery(
+                    "msg_2",
+                    "flex.threshold_reached",
+                    "email",
+                    "admin@acme.test",
+                    "retrying",
+                    vec![attempt(
+                        "2026-11-24T12:02:00Z",
+                        None,
+                        Some("could not connect"),
+                    )],
+                ),
+                delivery(
+                    "msg_1",
+                    "flex.settings_changed",
+                    "webhook",
+                    "https://old-hooks.example.com",
+                    "failed",
+                    vec![
+                        attempt(
+                            "2026-11-23T09:00:00Z",
+                            Some(503),
+                            Some("the receiver answered 503"),
+                        ),
+                        attempt(
+                            "2026-11-24T09:00:00Z",
+                            Some(503),
+                            Some("the receiver answered 503"),
+                        ),
+                    ],
+                ),
+            ],
+        },
+        secret: None,
+        now: "2026-11-24T12:05:00Z",
     }
 }
 

@@ -89,6 +89,8 @@ pub fn PreviewPage() -> impl IntoView {
     document().set_title("Component preview · Plan & Billing");
     // Every card's "Recent changes" comes from fixed entries: the preview calls no API.
     provide_context(fixtures::history());
+    // And its "Alert delivery" from a fixed log: no webhook yet, unless a specimen says otherwise.
+    provide_context(fixtures::alerts_none());
     let annual_on = fixtures::annual(fixtures::on_with_cap());
     let banners = |s: BillingState| {
         let (interval, ws) = (s.plan.interval, s.workspace.slug.clone());
@@ -129,6 +131,12 @@ pub fn PreviewPage() -> impl IntoView {
                 <CardSpecimen title="Changed elsewhere (cap field)" id="p-stale-save" state=fixtures::on_with_cap() behaviour=lowered_elsewhere preset=submitted("300") />
                 <Provider value=fixtures::no_history()>
                     <CardSpecimen title="No changes yet" id="p-no-history" state=fixtures::monthly_off() />
+                </Provider>
+                <Provider value=fixtures::alerts_registered()>
+                    <CardSpecimen title="Webhook registered: the secret, once" id="p-alerts-secret" state=fixtures::on_with_cap() />
+                </Provider>
+                <Provider value=fixtures::alerts_sent()>
+                    <CardSpecimen title="Alerts sent, retrying and failed" id="p-alerts-log" state=fixtures::spent(8_400) />
                 </Provider>
             </div>
 

@@ -10,6 +10,7 @@ mod page;
 
 mod alerts;
 mod cap;
+mod delivery;
 mod enable_disable;
 mod history;
 mod live;

@@ -2,7 +2,7 @@
 
 use crate::page::{run, Name};
 
-const SPECIMENS: [&str; 38] = [
+const SPECIMENS: [&str; 40] = [
     "Off (monthly)",
     "Off (annual)",
     "On with cap (monthly)",
@@ -23,6 +23,8 @@ const SPECIMENS: [&str; 38] = [
     "Changed elsewhere (cap field)",
     "No changes yet",
     "Live updates",
+    "Webhook registered: the secret, once",
+    "Alerts sent, retrying and failed",
     "Reconnecting",
     "Forecast: the cap before the reset",
     "Forecast: within the cap",
@@ -88,6 +90,9 @@ async fn preview_shows_every_state_at_phone_and_desktop_widths() {
             "Flex Billing enabled with a $100.00 cap by owner@acme.test, 3 hours ago",
             "No changes yet.",
             "Usage updates live",
+            "Signing secret, shown this once: copy it now to verify the webhooks you receive.",
+            "80% alert sent to https://hooks.example.com/billing, 200, 3 minutes ago",
+            "80% alert to admin@acme.test failed (could not connect), 3 minutes ago; trying again",
             "Reconnecting… usage refreshes every 10 s",
             "At this rate you'll reach your $100.00 cap around Nov 29.",
             "At this rate you'll spend about $63.00 by the reset on Dec 1, within your $100.00 cap.",

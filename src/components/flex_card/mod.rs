@@ -1,6 +1,7 @@
 //! The Flex Billing card: its frame (title, badge, note), the face its state
 //! calls for (off or on) and its confirmation dialogs.
 
+mod alerts;
 mod dialogs;
 mod history;
 mod off;
@@ -8,6 +9,8 @@ mod on;
 
 use crate::components::Preset;
 use crate::hooks::use_billing;
+use alerts::Alerts;
+pub use alerts::AlertsFixture;
 use dialogs::{CardDialogs, Confirmations};
 use history::History;
 pub use history::HistoryFixture;
@@ -85,6 +88,7 @@ pub fn FlexCard(
                 </p>
             </Show>
             <History id=id />
+            <Alerts id=id />
             <CardDialogs id=id confirmations=confirmations inline=inline />
         </section>
     }

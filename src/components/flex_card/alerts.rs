@@ -1,0 +1,260 @@
+//! "Alert delivery", for owners: where alerts go (the webhook endpoint, with
+//! its signing secret shown once, and email), and what became of the latest.
+
+use crate::api::{self, ApiError};
+use crate::hooks::use_billing;
+use billing_domain::{describe_delivery, parse_utc, DeliveryLog, Role};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+/// How often the log is read again while a delivery is still on its way.
+const WHILE_SENDING: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Preview-only: the section from a fixed log at a fixed "now", and the
+/// secret as just shown. Provided through context, like
+/// [`HistoryFixture`](super::HistoryFixture).
+#[derive(Clone, Debug)]
+pub struct AlertsFixture {
+    /// The log shown.
+    pub log: DeliveryLog,
+    /// A secret just registered, shown once.
+    pub secret: Option<String>,
+    /// The moment the times are counted from.
+    pub now: &'static str,
+}
+
+/// The section; only owners see it.
+#[component]
+pub fn Alerts(
+    /// Prefix of the element ids.
+    id: &'static str,
+) -> impl IntoView {
+    let state = use_billing().state();
+    let owner = Memo::new(move |_| state.with(|s| s.viewer.role == Role::Owner));
+    view! {
+        <Show when=move || owner.get()>
+            <AlertsSection id=id />
+        </Show>
+    }
+}
+
+#[component]
+fn AlertsSection(id: &'static str) -> impl IntoView {
+    let state = use_billing().state();
+    let fixture = use_context::<AlertsFixture>();
+    let ws = state.with_untracked(|s| s.workspace.slug.clone());
+    let fixed = fixture.is_some();
+    let log = RwSignal::new(fixture.as_ref().map(|f| f.log.clone()));
+    let secret = RwSignal::new(fixture.as_ref().and_then(|f| f.secret.clone()));
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let now = RwSignal::new(
+        fixture
+            .as_ref()
+            .and_then(|f| parse_utc(f.now))
+            .unwrap_or_else(clock_now),
+    );
+
+    // Read again when the billing state moves (a usage record or a change may
+    // have raised an alert), and every few seconds while one is on its way.
+    let reload = RwSignal::new(0u32);
+    let moved = Memo::new(move |_| state.with(|s| (s.flex.version, s.usage.flex_spend)));
+    if !fixed {
+        let ws = ws.clone();
+        let loaded = LocalResource::new(move || {
+            moved.track();
+            reload.track();
+            let ws = ws.clone();
+            async move { api::deliveries(&ws).await }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(answer)) = loaded.get() {
+                now.set(clock_now());
+                log.set(Some(answer));
+            }
+        });
+        let tick = set_interval_with_handle(
+            move || {
+                let sending = log.with_untracked(|l| {
+                    l.as_ref().is_some_and(|l| {
+                        l.deliveries
+                            .iter()
+                            .any(|d| d.state == "pending" || d.state == "retrying")
+                    })
+                });
+                if sending {
+                    reload.update(|n| *n += 1);
+                }
+            },
+            WHILE_SENDING,
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(t) = tick {
+                t.clear();
+            }
+        });
+    }
+
+    let typed = RwSignal::new(String::new());
+    let save = {
+        let ws = ws.clone();
+        move || {
+            if busy.get_untracked() || fixed {
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let ws = ws.clone();
+            let url = typed.get_untracked();
+            leptos::task::spawn_local(async move {
+                let answer = api::set_webhook(&ws, &url).await;
+                let _ = busy.try_set(false);
+                match answer {
+                    Ok(info) => {
+                        let _ = secret.try_set(info.secret);
+                        let _ = typed.try_set(String::new());
+                        let _ = reload.try_update(|n| *n += 1);
+                    }
+                    Err(e) => {
+                        let _ = error.try_set(Some(e.message()));
+                    }
+                }
+            });
+        }
+    };
+    let remove = {
+        let ws = ws.clone();
+        move || {
+            if busy.get_untracked() || fixed {
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let ws = ws.clone();
+            leptos::task::spawn_local(async move {
+                let answer = api::delete_webhook(&ws).await;
+                let _ = busy.try_set(false);
+                match answer {
+                    Ok(()) => {
+                        let _ = secret.try_set(None);
+                        let _ = reload.try_update(|n| *n += 1);
+                    }
+                    Err(e) => {
+                        let _ = error.try_set(Some(message(&e)));
+                    }
+                }
+            });
+        }
+    };
+
+    let title_id = format!("{id}-alerts-title");
+    let input_id = format!("{id}-webhook-url");
+    let webhook = move || log.with(|l| l.as_ref().and_then(|l| l.webhook.clone()));
+    let email = move || log.with(|l| l.as_ref().is_some_and(|l| l.email));
+    let lines = move || {
+        log.with(|l| {
+            l.as_ref()
+                .map(|l| {
+                    l.deliveries
+                        .iter()
+                        .map(|d| describe_delivery(d, now.get()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <section class="alerts" aria-labelledby=title_id.clone()>
+            <h3 class="alerts__title" id=title_id.clone()>"Alert delivery"</h3>
+            <p class="alerts__lead">
+                "The 80% and cap-reached alerts, and changes to these settings, go to your webhook. "
+                {move || if email() {
+                    "Owners and admins are also emailed the alerts."
+                } else {
+                    "Email alerts are off on this server."
+                }}
+            </p>
+            {move || match webhook() {
+                Some(hook) => view! {
+                    <div class="alerts__hook">
+                        <p class="alerts__url">"Webhook: " <span class="alerts__target">{hook.url}</span></p>
+                        <button
+                            type="button"
+                            class="btn btn--secondary btn--small"
+                            aria-busy=move || busy.get().to_string()
+                            on:click={
+                                let remove = remove.clone();
+                                move |_| remove()
+                            }
+                        >
+                            "Remove webhook"
+                        </button>
+                    </div>
+                }
+                .into_any(),
+                None => view! {
+                    <form
+                        class="alerts__form"
+                        on:submit={
+                            let save = save.clone();
+                            move |ev: leptos::ev::SubmitEvent| {
+                                ev.prevent_default();
+                                save();
+                            }
+                        }
+                    >
+                        <label class="cap-input__label" for=input_id.clone()>"Webhook URL"</label>
+                        <div class="alerts__row">
+                            <input
+                                id=input_id.clone()
+                                class="alerts__input"
+                                type="url"
+                                inputmode="url"
+                                placeholder="https://hooks.example.com/billing"
+                                prop:value=move || typed.get()
+                                on:input=move |ev| typed.set(event_target_value(&ev))
+                            />
+                            <button type="submit" class="btn btn--primary" aria-busy=move || busy.get().to_string()>
+                                "Save webhook"
+                            </button>
+                        </div>
+                    </form>
+                }
+                .into_any(),
+            }}
+            <Show when=move || error.with(Option::is_some)>
+                <p class="alerts__error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <Show when=move || secret.with(Option::is_some)>
+                <div class="alerts__secret" role="status">
+                    <p>"Signing secret, shown this once: copy it now to verify the webhooks you receive."</p>
+                    <code>{move || secret.get().unwrap_or_default()}</code>
+                </div>
+            </Show>
+            <h4 class="alerts__subtitle">"Sent lately"</h4>
+            {move || {
+                let lines = lines();
+                if lines.is_empty() {
+                    view! { <p class="alerts__empty">"No alerts sent yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="alerts__log">
+                            {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+fn message(e: &ApiError) -> String {
+    e.message()
+}
+
+/// The moment now, from the browser's clock.
+fn clock_now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
