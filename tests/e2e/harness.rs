@@ -68,6 +68,21 @@ where
     }
 }
 
+/// Appends one figure to the reliability report this run writes (scripts/test.sh
+/// renders docs/reliability.md from them). Does nothing outside that run.
+pub fn figure(name: &str, value: impl std::fmt::Display) {
+    if let Ok(path) = std::env::var("RELIABILITY_FIGURES") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{name}\t{value}");
+        }
+    }
+}
+
 /// A serving server: how to stop it, and its task.
 type Running = (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>);
 

@@ -72,6 +72,23 @@ async fn a_cap_changed_by_one_person_reaches_another_persons_page() {
         })
         .await;
         admin.check("changed-elsewhere").await;
+
+        // A draft being typed is never overwritten by a live change.
+        theirs.click().await.unwrap();
+        theirs.send_keys(Key::Control + "a").await.unwrap();
+        theirs.send_keys("777").await.unwrap();
+        field.click().await.unwrap();
+        field.send_keys(Key::Control + "a").await.unwrap();
+        field.send_keys("1600" + Key::Enter).await.unwrap();
+        owner.text("Cap saved: $1,600.00 per year").await;
+        admin
+            .text("Cap set to $1,600.00 (was $1,500.00) by owner@acme.test")
+            .await;
+        assert_eq!(
+            theirs.prop("value").await.unwrap().as_deref(),
+            Some("777"),
+            "the admin's draft is kept"
+        );
     })
     .await;
 }

@@ -124,8 +124,10 @@ pub fn webhook_url(url: &str) -> Result<String, WebhookUrlError> {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &s[prefix.len()..])
+    // `get`, not slicing: the text may have a multi-byte character there.
+    s.get(..prefix.len())
+        .filter(|head| head.eq_ignore_ascii_case(prefix))
+        .and_then(|_| s.get(prefix.len()..))
 }
 
 /// An alert's event in words: "80% alert".
@@ -211,6 +213,16 @@ pub fn describe_delivery(d: &Delivery, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// schemathesis found a panic here once: a multi-byte character where
+        /// the scheme would end.
+        #[test]
+        fn no_address_panics(s in "\\PC{0,40}", prefix in prop::sample::select(vec!["", "http://", "https://", "HTTP://", "http"])) {
+            let _ = webhook_url(&format!("{prefix}{s}"));
+        }
+    }
 
     fn m(cents: i64) -> Money {
         Money::from_cents(cents)
@@ -262,6 +274,9 @@ mod tests {
             "https://",
             "https://exa mple.com",
             "javascript:alert(1)",
+            "RXÞ]E+³öÑ¢",
+            "httpsé://x",
+            "ht³",
         ] {
             assert_eq!(webhook_url(bad), Err(WebhookUrlError::NotHttps), "{bad}");
         }

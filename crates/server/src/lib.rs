@@ -57,7 +57,8 @@ impl Config {
     pub fn secure(&self) -> bool {
         self.public_url
             .as_deref()
-            .is_some_and(|u| u.len() >= 8 && u[..8].eq_ignore_ascii_case("https://"))
+            .and_then(|u| u.get(..8))
+            .is_some_and(|head| head.eq_ignore_ascii_case("https://"))
     }
 
     /// The session cookie's name: `__Host-`-prefixed over HTTPS, which the
