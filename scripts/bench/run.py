@@ -421,7 +421,10 @@ def write(r):
                   f"PostgreSQL {pg['version']} (Debian's), a throwaway cluster on loopback on the same 2 cores, "
                   "`fsync=on`, `synchronous_commit=on`; each server keeps a pool of 16 connections. Same load as above "
                   "(nine workspaces in turn, one capped). With two servers the connections split evenly, one wrk per "
-                  "server at the same time: requests/s add up, and p50/p99 are the higher of the two runs.", "",
+                  "server at the same time: requests/s add up, and p50/p99 are the higher of the two runs. Both servers, "
+                  "PostgreSQL and wrk share this machine's 2 cores, so a second server cannot add capacity here; "
+                  "what the column shows is the cap and the totals holding with the load split across servers "
+                  "(the lines below the table).", "",
                   "| connections | SQLite (group commit) req/s | p99 | PostgreSQL, 1 server req/s | p50 | p99 "
                   "| PostgreSQL, 2 servers req/s | p50 | p99 |",
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
