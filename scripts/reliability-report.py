@@ -15,6 +15,8 @@ suites = {
     "forged requests, sessions, headers, races, audit": "security.rs",
     "the OpenAPI document lists every route": "openapi.rs",
     "two server processes on one database": "scale_out.rs",
+    "live usage over Server-Sent Events": "live.rs",
+    "webhooks, email, the outbox and its retries": "alerts.rs",
 }
 print("# Reliability\n")
 print(f"Written by `scripts/test.sh` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} "
