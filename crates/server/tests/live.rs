@@ -144,3 +144,43 @@ async fn stopping_the_server_ends_open_streams() {
         "the stream ended, so the graceful shutdown could finish"
     );
 }
+
+#[tokio::test]
+async fn a_quiet_stream_sends_a_heartbeat_and_a_reconnect_gets_the_state_at_once() {
+    let s = start().await;
+    let owner = s.signed_in(OWNER).await;
+    let url = s.url("/api/workspaces/acme/billing/events");
+    let mut events = Events::open(&owner, &url).await;
+    let first = events
+        .next(SECOND)
+        .await
+        .unwrap()
+        .expect("the state at once");
+    let id = first.id.expect("an id");
+
+    // The browser comes back with the last id it saw: the state now, at once.
+    let again = owner
+        .get(&url)
+        .header("Last-Event-ID", id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    let mut again = Events::from(again);
+    let now = again
+        .next(SECOND)
+        .await
+        .unwrap()
+        .expect("the state at once");
+    assert_eq!(now.data["workspace"]["slug"], "acme");
+
+    // Nothing happens for 15 s: a comment keeps the stream open.
+    let quiet = Instant::now();
+    let heartbeat = events.comment(Duration::from_secs(17)).await;
+    assert_eq!(heartbeat.as_deref(), Some("heartbeat"));
+    assert!(
+        quiet.elapsed() >= Duration::from_secs(14),
+        "{:?}",
+        quiet.elapsed()
+    );
+}

@@ -211,6 +211,15 @@ pub struct Event {
     pub data: Value,
 }
 
+impl From<reqwest::Response> for Events {
+    fn from(response: reqwest::Response) -> Events {
+        Events {
+            response,
+            buffer: String::new(),
+        }
+    }
+}
+
 impl Events {
     /// Opens `url` with `client`; panics unless it answers 200 with an event stream.
     pub async fn open(client: &Client, url: &str) -> Events {
@@ -224,6 +233,20 @@ impl Events {
         Events {
             response,
             buffer: String::new(),
+        }
+    }
+
+    /// The next comment line (`: …`) within `within`, without its colon.
+    pub async fn comment(&mut self, within: std::time::Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(line) = self.buffer.lines().find(|l| l.starts_with(':')) {
+                return Some(line[1..].trim().to_string());
+            }
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
         }
     }
 
