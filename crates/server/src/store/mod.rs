@@ -295,6 +295,27 @@ pub trait Store: Clone + Send + Sync + 'static {
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
 }
 
+/// Credits are stored in ten-thousandths of a credit, as whole numbers, in both stores.
+const E4: i64 = 10_000;
+
+/// `c` in ten-thousandths, or why it does not fit.
+pub(crate) fn e4(c: Credits) -> StoreResult<i64> {
+    c.amount()
+        .checked_mul(rust_decimal::Decimal::from(E4))
+        .filter(|scaled| scaled.fract().is_zero())
+        .and_then(|scaled| i64::try_from(scaled).ok())
+        .ok_or_else(|| {
+            StoreError(format!(
+                "{c} credits do not fit the store's ten-thousandths"
+            ))
+        })
+}
+
+/// Credits from ten-thousandths.
+pub(crate) fn credits(e4: i64) -> Credits {
+    Credits::new(rust_decimal::Decimal::new(e4, 4))
+}
+
 /// A delivery's state from its row: `pending` until an attempt says
 /// otherwise (`retrying` once one failed).
 pub(crate) fn delivery_state(delivered: bool, gave_up: bool) -> &'static str {

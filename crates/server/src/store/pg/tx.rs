@@ -16,8 +16,8 @@
 
 use crate::demo::DEMO_USERS;
 use crate::store::{
-    at_text, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery, StoreError,
-    StoreResult, StoredUsage, StoredWebhook, Tx, User, WorkspaceRow,
+    at_text, credits, e4, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery,
+    StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, User, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, DeliveryAttempt, Draw, FlexSettings, FlexSnapshot,
@@ -26,7 +26,6 @@ use billing_domain::{
 use chrono::NaiveDate;
 use postgres::types::ToSql;
 use postgres::{Client, Row, Statement, Transaction};
-use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 /// An open transaction and its connection's prepared statements.
@@ -35,25 +34,6 @@ pub(super) struct PgTx<'c> {
     pub(super) statements: &'c mut HashMap<&'static str, Statement>,
     /// A write: workspace reads lock the row.
     pub(super) write: bool,
-}
-
-/// Credits are stored in ten-thousandths of a credit.
-const E4: i64 = 10_000;
-
-fn e4(c: Credits) -> StoreResult<i64> {
-    c.amount()
-        .checked_mul(Decimal::from(E4))
-        .filter(|scaled| scaled.fract().is_zero())
-        .and_then(|scaled| i64::try_from(scaled).ok())
-        .ok_or_else(|| {
-            StoreError(format!(
-                "{c} credits do not fit the store's ten-thousandths"
-            ))
-        })
-}
-
-fn credits(e4: i64) -> Credits {
-    Credits::new(Decimal::new(e4, 4))
 }
 
 /// The columns every workspace read takes, for [`workspace_from_row`].

@@ -4,8 +4,8 @@
 
 use crate::demo::DEMO_USERS;
 use crate::store::{
-    at_text, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery, StoreError,
-    StoreResult, StoredUsage, StoredWebhook, Tx, User, WorkspaceRow,
+    at_text, credits, e4, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery,
+    StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, User, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, DeliveryAttempt, Draw, FlexSettings, FlexSnapshot,
@@ -13,29 +13,9 @@ use billing_domain::{
 };
 use chrono::NaiveDate;
 use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
-use rust_decimal::Decimal;
 
 /// A connection inside an open transaction (begun and ended by the caller).
 pub(super) struct SqliteTx<'c>(pub(super) &'c Connection);
-
-/// Credits are stored in ten-thousandths of a credit.
-const E4: i64 = 10_000;
-
-fn e4(c: Credits) -> StoreResult<i64> {
-    c.amount()
-        .checked_mul(Decimal::from(E4))
-        .filter(|scaled| scaled.fract().is_zero())
-        .and_then(|scaled| i64::try_from(scaled).ok())
-        .ok_or_else(|| {
-            StoreError(format!(
-                "{c} credits do not fit the store's ten-thousandths"
-            ))
-        })
-}
-
-fn credits(e4: i64) -> Credits {
-    Credits::new(Decimal::new(e4, 4))
-}
 
 fn conversion(what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
