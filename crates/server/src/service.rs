@@ -100,6 +100,12 @@ impl<S: Store> Service<S> {
         &self.live
     }
 
+    /// `slug`'s billing changed (committed): this server's streams, and the other servers', hear of it.
+    fn changed(&self, slug: &str) {
+        self.live.changed(slug);
+        self.store.announce(slug);
+    }
+
     /// The billing state of `slug` as `user` sees it.
     pub async fn billing_state(
         &self,
@@ -147,7 +153,6 @@ impl<S: Store> Service<S> {
                         new: (&next).into(),
                     };
                     tx.audit(ws.id, Some(user.id), &line)?;
-                    tx.announce(&slug)?;
                     queued = alerts.settings_changed(
                         tx,
                         &ws,
@@ -164,7 +169,7 @@ impl<S: Store> Service<S> {
                 Ok((state, queued))
             })
             .await?;
-        self.live.changed(&changed);
+        self.changed(&changed);
         if queued {
             self.alerts.queued();
         }
@@ -222,7 +227,6 @@ impl<S: Store> Service<S> {
                         let mut queued = false;
                         if matches!(refused, DrawError::FlexCapReached { .. }) {
                             tx.insert_blocked(ws.id, cycle.start, ws.flex.version, usage.credits)?;
-                            tx.announce(&slug)?;
                             // Work is blocked: the cap is reached for people, if not in cents.
                             queued = alerts.threshold(
                                 tx,
@@ -244,7 +248,6 @@ impl<S: Store> Service<S> {
                     usage.credits,
                     &drawn,
                 )?;
-                tx.announce(&slug)?;
                 // Thresholds crossed by this record: rare, so the usual record reads nothing more.
                 let spend = totals.flex_cost + drawn.flex_cost;
                 let mut queued = false;
@@ -270,8 +273,8 @@ impl<S: Store> Service<S> {
             self.alerts.queued();
         }
         match &outcome {
-            Ok(recorded) if !recorded.replayed => self.live.changed(&changed),
-            Err(DrawError::FlexCapReached { .. }) => self.live.changed(&changed),
+            Ok(recorded) if !recorded.replayed => self.changed(&changed),
+            Err(DrawError::FlexCapReached { .. }) => self.changed(&changed),
             _ => {}
         }
         outcome.map_err(ServiceError::Draw)

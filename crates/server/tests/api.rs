@@ -294,6 +294,16 @@ async fn usage_draws_included_then_prepaid_then_flex_then_blocks_at_the_cap() {
     let (_, r) = s.meter("acme", "24", "k4").await;
     assert_eq!(r["usage"]["flex_spend"], "100.00");
     assert_eq!(r["usage"]["flex_credits"], "25");
+    let (_, b) = send(o.get(s.url("/api/workspaces/acme/billing"))).await;
+    assert_eq!(
+        b["flex_by_day"],
+        json!([{"day": b["today"], "spend": "100.00"}]),
+        "today's flex spend, for the forecast"
+    );
+    assert_eq!(
+        b["usage"]["prepaid_balance"], "0",
+        "prepaid drawn to nothing"
+    );
 
     let (status, body) = s.meter("acme", "0.25", "k5").await;
     assert_eq!(

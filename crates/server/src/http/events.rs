@@ -24,6 +24,11 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// records becomes a few events a second, each with the state after them all.
 pub const COALESCE: Duration = Duration::from_millis(250);
 
+/// A stream reads the state again this often even when it hears of no
+/// change, and sends it if it differs: an announcement lost with a crashed
+/// server (between its commit and its `NOTIFY`) is made up for.
+pub const RESYNC: Duration = Duration::from_secs(30);
+
 /// How soon the browser tries again after the stream drops (the page adds its own backoff).
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -62,6 +67,7 @@ pub async fn events(
         token: token.unwrap_or_default(),
         slug: ws,
         changes,
+        last: None,
         first: Some(first),
         sent: Instant::now(),
     };
@@ -81,6 +87,8 @@ struct Follow {
     slug: String,
     changes: watch::Receiver<u64>,
     first: Option<BillingState>,
+    /// What was sent last.
+    last: Option<BillingState>,
     sent: Instant,
 }
 
@@ -88,33 +96,43 @@ impl Follow {
     /// The next state to send; `None` ends the stream.
     async fn next(&mut self) -> Option<BillingState> {
         if let Some(first) = self.first.take() {
+            self.last = Some(first.clone());
             return Some(first);
         }
         let live = self.service.live().clone();
-        tokio::select! {
-            changed = self.changes.changed() => changed.ok()?,
-            _ = live.closed() => return None,
+        loop {
+            let mut resync = false;
+            tokio::select! {
+                changed = self.changes.changed() => changed.ok()?,
+                _ = tokio::time::sleep(RESYNC) => resync = true,
+                _ = live.closed() => return None,
+            }
+            tokio::select! {
+                _ = tokio::time::sleep_until(self.sent + COALESCE) => {}
+                _ = live.closed() => return None,
+            }
+            // What changed meanwhile is in the state read now.
+            self.changes.borrow_and_update();
+            // The session and the membership are checked again for every event.
+            let user = self
+                .service
+                .session_user(self.token.clone())
+                .await
+                .ok()
+                .flatten()?;
+            let state = self
+                .service
+                .billing_state(self.slug.clone(), user, today())
+                .await
+                .ok()?;
+            // A resync that finds nothing new sends nothing.
+            if resync && self.last.as_ref() == Some(&state) {
+                continue;
+            }
+            self.sent = Instant::now();
+            self.last = Some(state.clone());
+            return Some(state);
         }
-        tokio::select! {
-            _ = tokio::time::sleep_until(self.sent + COALESCE) => {}
-            _ = live.closed() => return None,
-        }
-        // What changed meanwhile is in the state read now.
-        self.changes.borrow_and_update();
-        // The session and the membership are checked again for every event.
-        let user = self
-            .service
-            .session_user(self.token.clone())
-            .await
-            .ok()
-            .flatten()?;
-        let state = self
-            .service
-            .billing_state(self.slug.clone(), user, today())
-            .await
-            .ok()?;
-        self.sent = Instant::now();
-        Some(state)
     }
 }
 

@@ -268,10 +268,6 @@ pub trait Tx {
     ) -> StoreResult<()>;
     /// The workspace's latest `limit` deliveries, newest first, each with its attempts.
     fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>>;
-    /// Tells the other servers on this database, once this transaction
-    /// commits, that `slug`'s billing changed (PostgreSQL: `NOTIFY`; a
-    /// SQLite file has one server, which tells its own streams itself).
-    fn announce(&mut self, slug: &str) -> StoreResult<()>;
 }
 
 /// A database the service runs its transactions on.
@@ -293,6 +289,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
+
+    /// Tells the other servers on this database that `slug`'s billing
+    /// changed, once the change has committed. Nothing to tell by default.
+    fn announce(&self, _slug: &str) {}
 }
 
 /// Credits are stored in ten-thousandths of a credit, as whole numbers, in both stores.
@@ -437,7 +437,7 @@ impl Db {
     }
 
     /// Calls `changed` with a workspace's slug whenever another server on this
-    /// database announces a change to its billing ([`Tx::announce`]), and
+    /// database announces a change to its billing ([`Store::announce`]), and
     /// with `None` when changes may have been missed (the listening connection
     /// was lost and is back). Nothing to listen to on SQLite.
     pub fn listen(&self, changed: impl Fn(Option<&str>) + Send + 'static) {
@@ -486,6 +486,14 @@ impl Store for Db {
                 Db::Sqlite(s) => s.write(f).await,
                 Db::Postgres(p) => p.write(f).await,
             }
+        }
+    }
+
+    /// PostgreSQL: `NOTIFY`, batched. A SQLite file has one server, which
+    /// tells its own streams itself.
+    fn announce(&self, slug: &str) {
+        if let Db::Postgres(p) = self {
+            p.announce(slug);
         }
     }
 }

@@ -107,7 +107,13 @@ type OpenResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 pub struct PgStore {
     pool: r2d2::Pool<Manager>,
     config: std::sync::Arc<postgres::Config>,
+    announcements: std::sync::mpsc::Sender<String>,
 }
+
+/// How long announcements are gathered before one `NOTIFY` transaction sends
+/// them all: `NOTIFY` serializes the commits of the transactions that send it,
+/// so it is kept out of the usage path and batched.
+const GATHER: Duration = Duration::from_millis(20);
 
 /// The channel billing changes are announced on.
 const CHANGES: &str = "billing_changed";
@@ -126,10 +132,15 @@ impl PgStore {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(config.clone()))
             .map_err(|e| format!("cannot connect to {}: {e}", redact(url)))?;
+        let (announcements, gathered) = std::sync::mpsc::channel();
         let store = PgStore {
-            pool,
+            pool: pool.clone(),
             config: std::sync::Arc::new(config),
+            announcements,
         };
+        std::thread::Builder::new()
+            .name("pg-announce".into())
+            .spawn(move || announce_batches(pool, gathered))?;
         let mut conn = store.pool.get()?;
         let fsync: String = conn.client.query_one("SHOW fsync", &[])?.get(0);
         if fsync != "on" {
@@ -162,6 +173,12 @@ impl PgStore {
     pub fn seed_demo_if_empty(&self) -> StoreResult<bool> {
         let mut conn = self.pool.get()?;
         tx::seed_demo_if_empty(&mut conn.client)
+    }
+
+    /// Announces that `slug`'s billing changed to every server on this
+    /// database (this one included), within [`GATHER`].
+    pub fn announce(&self, slug: &str) {
+        let _ = self.announcements.send(slug.to_string());
     }
 
     /// Listens for changes announced by any server on this database, on a
@@ -244,6 +261,36 @@ impl PgStore {
 }
 
 use super::StoreResult;
+
+/// Sends what was announced, gathered for [`GATHER`] and each slug once, in
+/// one `NOTIFY` transaction; until every sender is gone.
+fn announce_batches(pool: r2d2::Pool<Manager>, gathered: std::sync::mpsc::Receiver<String>) {
+    while let Ok(first) = gathered.recv() {
+        let mut slugs = std::collections::BTreeSet::from([first]);
+        let until = std::time::Instant::now() + GATHER;
+        while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+            match gathered.recv_timeout(left) {
+                Ok(slug) => {
+                    slugs.insert(slug);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        let slugs: Vec<String> = slugs.into_iter().collect();
+        let sent = pool.get().map_err(StoreError::from).and_then(|mut conn| {
+            conn.client
+                .execute(
+                    &format!("SELECT pg_notify('{CHANGES}', s) FROM unnest($1::text[]) AS s"),
+                    &[&slugs],
+                )
+                .map_err(StoreError::from)
+        });
+        if let Err(e) = sent {
+            tracing::warn!("announcing billing changes: {e}");
+        }
+    }
+}
 
 /// Brings the schema up to date under an advisory lock: a second server
 /// starting at the same moment waits, then finds every step applied.

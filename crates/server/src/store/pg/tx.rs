@@ -277,36 +277,43 @@ impl Tx for PgTx<'_> {
     ) -> StoreResult<()> {
         let (included, prepaid, flex) = (e4(draw.included)?, e4(draw.prepaid)?, e4(draw.flex)?);
         let cost = draw.flex_cost.cents();
+        // One statement, one round trip, while the workspace's row is locked:
+        // the record, the cycle's running totals, the prepaid balance and the
+        // day's flex spend (each part writes only when it has something to add).
         self.execute(
-            "INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
-                                       prepaid_e4, flex_e4, flex_cost_cents, recorded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())",
-            &[&workspace_id, &key, &cycle_start, &e4(amount)?, &included, &prepaid, &flex, &cost],
-        )?;
-        self.execute(
-            "INSERT INTO cycle_totals AS t (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET
-                included_e4 = t.included_e4 + excluded.included_e4,
-                prepaid_e4 = t.prepaid_e4 + excluded.prepaid_e4,
-                flex_e4 = t.flex_e4 + excluded.flex_e4,
-                flex_cost_cents = t.flex_cost_cents + excluded.flex_cost_cents",
-            &[&workspace_id, &cycle_start, &included, &prepaid, &flex, &cost],
-        )?;
-        if prepaid != 0 {
-            self.execute(
-                "UPDATE workspaces SET prepaid_e4 = prepaid_e4 - $2 WHERE id = $1",
-                &[&workspace_id, &prepaid],
-            )?;
-        }
-        if cost > 0 {
-            self.execute(
-                "INSERT INTO daily_flex AS d (workspace_id, day, flex_cost_cents) VALUES ($1, $2, $3)
+            "WITH record AS (
+                 INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
+                                           prepaid_e4, flex_e4, flex_cost_cents, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+             ), totals AS (
+                 INSERT INTO cycle_totals AS t (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
+                 VALUES ($1, $3, $5, $6, $7, $8)
+                 ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET
+                    included_e4 = t.included_e4 + excluded.included_e4,
+                    prepaid_e4 = t.prepaid_e4 + excluded.prepaid_e4,
+                    flex_e4 = t.flex_e4 + excluded.flex_e4,
+                    flex_cost_cents = t.flex_cost_cents + excluded.flex_cost_cents
+             ), balance AS (
+                 UPDATE workspaces SET prepaid_e4 = prepaid_e4 - $6 WHERE id = $1 AND $6 <> 0
+             ), day AS (
+                 INSERT INTO daily_flex AS d (workspace_id, day, flex_cost_cents)
+                 SELECT $1, $9, $8 WHERE $8 > 0
                  ON CONFLICT (workspace_id, day) DO UPDATE SET
-                    flex_cost_cents = d.flex_cost_cents + excluded.flex_cost_cents",
-                &[&workspace_id, &today, &cost],
-            )?;
-        }
+                    flex_cost_cents = d.flex_cost_cents + excluded.flex_cost_cents
+             )
+             SELECT 1",
+            &[
+                &workspace_id,
+                &key,
+                &cycle_start,
+                &e4(amount)?,
+                &included,
+                &prepaid,
+                &flex,
+                &cost,
+                &today,
+            ],
+        )?;
         Ok(())
     }
 
@@ -602,11 +609,6 @@ impl Tx for PgTx<'_> {
             });
         }
         Ok(out)
-    }
-
-    fn announce(&mut self, slug: &str) -> StoreResult<()> {
-        self.execute("SELECT pg_notify('billing_changed', $1)", &[&slug])?;
-        Ok(())
     }
 
     fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize> {

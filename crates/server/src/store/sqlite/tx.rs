@@ -412,10 +412,6 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn announce(&mut self, _slug: &str) -> StoreResult<()> {
-        Ok(())
-    }
-
     fn webhook(&mut self, workspace_id: i64) -> StoreResult<Option<StoredWebhook>> {
         let found = self
             .0
