@@ -7,6 +7,8 @@ use billing_domain::{describe_delivery, parse_utc, DeliveryLog, Role};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
+/// How often relative times ("3 minutes ago") are worded again.
+const TICK: std::time::Duration = std::time::Duration::from_secs(30);
 /// How often the log is read again while a delivery is still on its way.
 const WHILE_SENDING: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -73,6 +75,8 @@ fn AlertsSection(id: &'static str) -> impl IntoView {
                 log.set(Some(answer));
             }
         });
+        // "3 minutes ago" stays true as time passes.
+        let clock = set_interval_with_handle(move || now.set(clock_now()), TICK).ok();
         let tick = set_interval_with_handle(
             move || {
                 let sending = log.with_untracked(|l| {
@@ -90,7 +94,7 @@ fn AlertsSection(id: &'static str) -> impl IntoView {
         )
         .ok();
         on_cleanup(move || {
-            if let Some(t) = tick {
+            for t in [tick, clock].into_iter().flatten() {
                 t.clear();
             }
         });
