@@ -1,10 +1,10 @@
 //! "Alert delivery", for owners: where alerts go (the webhook endpoint, with
 //! its signing secret shown once, and email), and what became of the latest.
 
-use crate::api::{self, ApiError};
+use super::history::clock_now;
+use crate::api;
 use crate::hooks::use_billing;
 use billing_domain::{describe_delivery, parse_utc, DeliveryLog, Role};
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 /// How often relative times ("3 minutes ago") are worded again.
@@ -145,7 +145,7 @@ fn AlertsSection(id: &'static str) -> impl IntoView {
                         let _ = reload.try_update(|n| *n += 1);
                     }
                     Err(e) => {
-                        let _ = error.try_set(Some(message(&e)));
+                        let _ = error.try_set(Some(e.message()));
                     }
                 }
             });
@@ -252,13 +252,4 @@ fn AlertsSection(id: &'static str) -> impl IntoView {
             }}
         </section>
     }
-}
-
-fn message(e: &ApiError) -> String {
-    e.message()
-}
-
-/// The moment now, from the browser's clock.
-fn clock_now() -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }

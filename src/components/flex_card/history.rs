@@ -63,7 +63,7 @@ impl Source {
 }
 
 /// The moment now, from the browser's clock.
-fn clock_now() -> DateTime<Utc> {
+pub(super) fn clock_now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 

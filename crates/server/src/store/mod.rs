@@ -316,12 +316,13 @@ pub(crate) fn credits(e4: i64) -> Credits {
     Credits::new(rust_decimal::Decimal::new(e4, 4))
 }
 
-/// A delivery's state from its row: `pending` until an attempt says
-/// otherwise (`retrying` once one failed).
-pub(crate) fn delivery_state(delivered: bool, gave_up: bool) -> &'static str {
-    match (delivered, gave_up) {
-        (true, _) => "delivered",
-        (_, true) => "failed",
+/// A delivery's state from its row and whether any attempt was made:
+/// `pending` until the first attempt, `retrying` after a failed one.
+pub(crate) fn delivery_state(delivered: bool, gave_up: bool, attempted: bool) -> &'static str {
+    match (delivered, gave_up, attempted) {
+        (true, _, _) => "delivered",
+        (_, true, _) => "failed",
+        (_, _, true) => "retrying",
         _ => "pending",
     }
 }

@@ -230,10 +230,7 @@ impl Events {
             "text/event-stream",
             "{url}"
         );
-        Events {
-            response,
-            buffer: String::new(),
-        }
+        Events::from(response)
     }
 
     /// The next comment line (`: …`) within `within`, without its colon.

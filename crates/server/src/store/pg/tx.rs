@@ -589,10 +589,11 @@ impl Tx for PgTx<'_> {
                     })
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
-            let mut state = crate::store::delivery_state(delivered.is_some(), gave_up.is_some());
-            if state == "pending" && !attempts.is_empty() {
-                state = "retrying";
-            }
+            let state = crate::store::delivery_state(
+                delivered.is_some(),
+                gave_up.is_some(),
+                !attempts.is_empty(),
+            );
             out.push(Delivery {
                 id: r.try_get("event_id")?,
                 event_type: r.try_get("event_type")?,

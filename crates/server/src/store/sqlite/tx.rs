@@ -382,10 +382,7 @@ impl Tx for SqliteTx<'_> {
                   WHERE s.token = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3",
             )?
             .query_row(params![token_hash, at_text(now), at_text(idle_since)], |r| {
-                let seen: String = r.get("last_seen_at")?;
-                let seen = chrono::DateTime::parse_from_rfc3339(&seen)
-                    .map_err(|_| conversion("last seen"))?
-                    .with_timezone(&chrono::Utc);
+                let seen = at_of(&r.get::<_, String>("last_seen_at")?)?;
                 Ok((
                     User {
                         id: r.get("id")?,
@@ -537,7 +534,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
-        let mut out: Vec<(i64, Delivery)> = {
+        let mut out: Vec<(i64, Delivery, bool, bool)> = {
             let mut stmt = self.0.prepare_cached(
                 "SELECT id, event_id, channel, event_type, target, created_at, next_attempt_at,
                         delivered_at, gave_up_at
@@ -567,18 +564,12 @@ impl Tx for SqliteTx<'_> {
                     gave_up.is_some(),
                 ))
             })?;
-            rows.map(|r| {
-                r.map(|(id, mut d, delivered, gave_up)| {
-                    d.state = crate::store::delivery_state(delivered, gave_up).into();
-                    (id, d)
-                })
-            })
-            .collect::<rusqlite::Result<_>>()?
+            rows.collect::<rusqlite::Result<_>>()?
         };
         let mut stmt = self.0.prepare_cached(
             "SELECT at, status_code, error FROM delivery_attempts WHERE outbox_id = ?1 ORDER BY id",
         )?;
-        for (id, d) in &mut out {
+        for (id, d, delivered, gave_up) in &mut out {
             let rows = stmt.query_map(params![*id], |r| {
                 Ok(DeliveryAttempt {
                     at: r.get("at")?,
@@ -587,11 +578,10 @@ impl Tx for SqliteTx<'_> {
                 })
             })?;
             d.attempts = rows.collect::<rusqlite::Result<_>>()?;
-            if d.state == "pending" && !d.attempts.is_empty() {
-                d.state = "retrying".into();
-            }
+            d.state =
+                crate::store::delivery_state(*delivered, *gave_up, !d.attempts.is_empty()).into();
         }
-        Ok(out.into_iter().map(|(_, d)| d).collect())
+        Ok(out.into_iter().map(|(_, d, _, _)| d).collect())
     }
 
     fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize> {
