@@ -1,11 +1,15 @@
-//! Where the page's changes go: the [`Backend`] the billing hook sends them
-//! to, and [`Live`], the billing API of one workspace.
+//! Where the page's reads and changes go: the [`Backend`] the billing hook
+//! holds, and [`Live`], the billing API of one workspace. The preview plugs
+//! in its own server here, and nowhere else.
 
 use crate::api::{self, ApiError};
-use billing_domain::{BillingState, FlexChange};
+use billing_domain::{ActivityPage, BillingState, DeliveryLog, FlexChange, WebhookInfo};
+use chrono::{DateTime, Utc};
 use std::future::Future;
+use std::pin::Pin;
 
-/// Applies Flex Billing changes and answers the new state.
+/// Applies Flex Billing changes and answers the new state; reads the history
+/// and the delivery log; registers and removes the webhook.
 pub trait Backend: 'static {
     /// Applies `change` to the workspace now shown as `current`. The change is
     /// made against `current.flex`: if the settings have changed since (a newer
@@ -15,6 +19,74 @@ pub trait Backend: 'static {
         change: FlexChange,
         current: &BillingState,
     ) -> impl Future<Output = Result<BillingState, ApiError>> + use<Self>;
+
+    /// Up to `limit` changes from the audit trail, newest first; `before` (a
+    /// page's `next_before`) continues with older ones.
+    fn activity(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> impl Future<Output = Result<ActivityPage, ApiError>> + use<Self>;
+
+    /// Where alerts go and what became of the latest (owners).
+    fn deliveries(&self) -> impl Future<Output = Result<DeliveryLog, ApiError>> + use<Self>;
+
+    /// Registers `url` as the webhook endpoint; the answer holds its signing
+    /// secret, this once.
+    fn set_webhook(
+        &self,
+        url: String,
+    ) -> impl Future<Output = Result<WebhookInfo, ApiError>> + use<Self>;
+
+    /// Removes the webhook endpoint.
+    fn delete_webhook(&self) -> impl Future<Output = Result<(), ApiError>> + use<Self>;
+
+    /// The moment relative times ("2 minutes ago") are counted from: the
+    /// browser's clock.
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+    }
+}
+
+/// What a [`DynBackend`] answers.
+pub type AnswerFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// Any [`Backend`], as the billing hook holds it and hands it to the card
+/// ([`Billing::backend`](crate::hooks::Billing::backend)).
+pub trait DynBackend {
+    /// [`Backend::apply`].
+    fn apply(&self, change: FlexChange, current: &BillingState) -> AnswerFuture<BillingState>;
+    /// [`Backend::activity`].
+    fn activity(&self, before: Option<i64>, limit: u32) -> AnswerFuture<ActivityPage>;
+    /// [`Backend::deliveries`].
+    fn deliveries(&self) -> AnswerFuture<DeliveryLog>;
+    /// [`Backend::set_webhook`].
+    fn set_webhook(&self, url: String) -> AnswerFuture<WebhookInfo>;
+    /// [`Backend::delete_webhook`].
+    fn delete_webhook(&self) -> AnswerFuture<()>;
+    /// [`Backend::now`].
+    fn now(&self) -> DateTime<Utc>;
+}
+
+impl<B: Backend> DynBackend for B {
+    fn apply(&self, change: FlexChange, current: &BillingState) -> AnswerFuture<BillingState> {
+        Box::pin(Backend::apply(self, change, current))
+    }
+    fn activity(&self, before: Option<i64>, limit: u32) -> AnswerFuture<ActivityPage> {
+        Box::pin(Backend::activity(self, before, limit))
+    }
+    fn deliveries(&self) -> AnswerFuture<DeliveryLog> {
+        Box::pin(Backend::deliveries(self))
+    }
+    fn set_webhook(&self, url: String) -> AnswerFuture<WebhookInfo> {
+        Box::pin(Backend::set_webhook(self, url))
+    }
+    fn delete_webhook(&self) -> AnswerFuture<()> {
+        Box::pin(Backend::delete_webhook(self))
+    }
+    fn now(&self) -> DateTime<Utc> {
+        Backend::now(self)
+    }
 }
 
 /// The billing API of workspace `ws`.
@@ -37,5 +109,32 @@ impl Backend for Live {
     ) -> impl Future<Output = Result<BillingState, ApiError>> + use<> {
         let (ws, against) = (self.ws.clone(), current.flex.clone());
         async move { api::change(&ws, change, against).await }
+    }
+
+    fn activity(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> impl Future<Output = Result<ActivityPage, ApiError>> + use<> {
+        let ws = self.ws.clone();
+        async move { api::activity(&ws, before, limit).await }
+    }
+
+    fn deliveries(&self) -> impl Future<Output = Result<DeliveryLog, ApiError>> + use<> {
+        let ws = self.ws.clone();
+        async move { api::deliveries(&ws).await }
+    }
+
+    fn set_webhook(
+        &self,
+        url: String,
+    ) -> impl Future<Output = Result<WebhookInfo, ApiError>> + use<> {
+        let ws = self.ws.clone();
+        async move { api::set_webhook(&ws, &url).await }
+    }
+
+    fn delete_webhook(&self) -> impl Future<Output = Result<(), ApiError>> + use<> {
+        let ws = self.ws.clone();
+        async move { api::delete_webhook(&ws).await }
     }
 }

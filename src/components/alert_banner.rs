@@ -2,7 +2,7 @@
 
 use crate::components::cap_input::CAP_INPUT_ID;
 use crate::routes::purchase_href;
-use billing_domain::{human_date, Alert, PlanInterval};
+use billing_domain::{Alert, PlanInterval};
 use leptos::prelude::*;
 
 /// One alert banner. Warning and cap-reached are `role="alert"`; the flex-in-use
@@ -18,40 +18,14 @@ pub fn AlertBanner(
     /// Whether to offer "Raise cap" (owners and admins only).
     can_manage: bool,
 ) -> impl IntoView {
-    let noun = interval.noun();
-    let (class, role, title, text) = match alert {
-        Alert::Warning { percent, cap, .. } => (
-            "banner banner--warning",
-            "alert",
-            "Approaching your flex cap",
-            format!("You've used {percent}% of your {cap} flex cap this {noun}. Raise the cap or purchase Prepaid Credits to keep usage running."),
-        ),
-        Alert::CapReached { cap, spend, resets_on } => {
-            let reached = if spend >= cap {
-                format!("You've reached your {cap} flex cap.")
-            } else {
-                format!("Usage that would pass your {cap} flex cap was refused ({spend} used this {noun}).")
-            };
-            (
-                "banner banner--danger",
-                "alert",
-                "Flex cap reached",
-                format!(
-                    "{reached} Usage that requires additional credits is blocked until the cap is raised or the billing cycle resets on {}.",
-                    human_date(resets_on)
-                ),
-            )
-        }
-        Alert::FlexActive { flex_rate, prepaid_rate } => (
-            "banner banner--info",
-            "status",
-            "Flex credits in use",
-            format!(
-                "Your workspace is using flex credits at {flex_rate} per credit. Purchase Prepaid Credits for a lower per-credit rate ({prepaid_rate})."
-            ),
-        ),
+    // Raising the cap answers the warning and the cap reached, not flex in use.
+    let (class, role, raisable) = match alert {
+        Alert::Warning { .. } => ("banner banner--warning", "alert", true),
+        Alert::CapReached { .. } => ("banner banner--danger", "alert", true),
+        Alert::FlexActive { .. } => ("banner banner--info", "status", false),
     };
-    let offers_raise = can_manage && !matches!(alert, Alert::FlexActive { .. });
+    let (title, text) = (alert.title(), alert.sentence(interval));
+    let offers_raise = can_manage && raisable;
     let raise = move |_| {
         if let Some(input) = document().get_element_by_id(CAP_INPUT_ID) {
             use wasm_bindgen::JsCast;

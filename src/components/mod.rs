@@ -14,7 +14,7 @@ pub use alert_banner::AlertBanner;
 pub use cap_input::CapInput;
 pub use confirm_dialog::ConfirmDialog;
 pub use credits_summary::CreditsSummary;
-pub use flex_card::{AlertsFixture, FlexCard, HistoryFixture};
+pub use flex_card::FlexCard;
 pub use page_states::{ErrorNotice, SignInPrompt, Skeleton};
 pub use preset::{CardDialog, Preset};
 pub use spend_chart::SpendChart;

@@ -1,5 +1,6 @@
-//! How the card and the cap field start in the designers' preview. Only the
-//! preview provides a [`Preset`] (through context), so no component has a prop for it.
+//! How the card, the cap field and the webhook field start in the designers'
+//! preview. Only the preview provides a [`Preset`] (through context), so no
+//! component has a prop for it.
 
 /// A starting state to show; the page never provides one ([`Preset::Live`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -13,6 +14,8 @@ pub enum Preset {
     Open(CardDialog),
     /// That dialog open and its confirm button pressed.
     Confirmed(CardDialog),
+    /// This address typed into the webhook field and saved: the secret shown once.
+    Registered(String),
 }
 
 /// One of the Flex Billing card's confirmation dialogs.

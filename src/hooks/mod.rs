@@ -2,5 +2,7 @@
 
 pub mod use_billing;
 pub mod use_events;
+pub mod use_interval;
 
 pub use use_billing::{provide_billing, use_billing, Billing, Request};
+pub use use_interval::use_interval;

@@ -1,9 +1,11 @@
 //! The billing hook: one [`Billing`] per page owns the state shown, its fetch
-//! and refresh, the version rule and the one action that applies changes.
+//! and refresh, the version rule, the one action that applies changes and the
+//! backend the card reads through.
 
 use super::use_events::follow_events;
+use super::use_interval::use_interval;
 use crate::api::{self, ApiError};
-use crate::backend::{Backend, Live};
+use crate::backend::{Backend, DynBackend, Live};
 use billing_domain::{BillingState, FlexChange};
 use leptos::prelude::*;
 use std::rc::Rc;
@@ -25,6 +27,7 @@ pub struct Billing {
     live: RwSignal<Option<bool>>,
     refetch: Option<Callback<()>>,
     change: Action<(FlexChange, Reply), ()>,
+    backend: StoredValue<Rc<dyn DynBackend>, LocalStorage>,
 }
 
 /// Where the answer to one caller's change goes.
@@ -39,7 +42,7 @@ struct Reply {
 /// visible; on focus; when the tab is shown again) and provides it to the
 /// components below.
 pub fn provide_billing(ws: String) -> Billing {
-    let mut billing = Billing::new(None, Live::new(ws.clone()));
+    let mut billing = Billing::new(None, Rc::new(Live::new(ws.clone())));
     let Billing {
         load_error,
         fetching,
@@ -78,21 +81,14 @@ pub fn provide_billing(ws: String) -> Billing {
     });
     // A hidden tab skips the timer; it catches up when it is shown again.
     // While the stream is up, it brings every change: no need to ask.
-    let interval = set_interval_with_handle(
-        move || {
-            if !document().hidden() && live.get_untracked() != Some(true) {
-                refetch();
-            }
-        },
-        REFRESH_EVERY,
-    )
-    .ok();
+    use_interval(REFRESH_EVERY, move || {
+        if !document().hidden() && live.get_untracked() != Some(true) {
+            refetch();
+        }
+    });
     on_cleanup(move || {
         on_focus.remove();
         on_visible.remove();
-        if let Some(h) = interval {
-            h.clear();
-        }
     });
     billing.refetch = Some(Callback::new(move |_| refetch()));
     provide_context(billing);
@@ -105,16 +101,17 @@ pub fn use_billing() -> Billing {
 }
 
 impl Billing {
-    /// A billing that shows `state` from the start and never fetches; changes
-    /// go to `backend`. Provide it with `<Provider>` (the designers' preview does).
+    /// A billing that shows `state` from the start and never fetches; reads
+    /// and changes go to `backend`. Provide it with `<Provider>` (the
+    /// designers' preview does).
     pub fn with_state(state: BillingState, backend: impl Backend) -> Billing {
-        Billing::new(Some(state), backend)
+        Billing::new(Some(state), Rc::new(backend))
     }
 
-    fn new(state: Option<BillingState>, backend: impl Backend) -> Billing {
+    fn new(state: Option<BillingState>, backend: Rc<dyn DynBackend>) -> Billing {
         let state = RwSignal::new(state);
         let load_error = RwSignal::new(None::<ApiError>);
-        let backend = Rc::new(backend);
+        let stored = StoredValue::new_local(backend.clone());
         let change = Action::new_local(move |&(change, reply): &(FlexChange, Reply)| {
             let sent = state.with_untracked(|s| s.as_ref().map(|s| backend.apply(change, s)));
             async move {
@@ -144,6 +141,7 @@ impl Billing {
             live: RwSignal::new(None),
             refetch: None,
             change,
+            backend: stored,
         }
     }
 
@@ -184,6 +182,13 @@ impl Billing {
     pub fn showing_live(self, live: Option<bool>) -> Billing {
         self.live.set(live);
         self
+    }
+
+    /// Where the card's reads and changes go: the API on the page, the
+    /// preview's server in the preview. The history and the alert delivery
+    /// read through it, as the change action does.
+    pub fn backend(self) -> Rc<dyn DynBackend> {
+        self.backend.get_value()
     }
 
     /// True while a fetch is out.

@@ -1,12 +1,17 @@
 //! The preview's backend: applies a change to a card's fixture as the server
 //! would (through the domain's transition and its version rule), fails, or
-//! never answers.
+//! never answers; pages its history, keeps its delivery log and its webhook,
+//! and tells a fixed "now", so the preview always words the times the same.
 
-use billing_domain::{BillingState, FlexChange};
+use crate::fixtures;
+use billing_domain::{
+    webhook_url, ActivityEntry, ActivityPage, BillingState, DeliveryLog, FlexChange, WebhookInfo,
+};
 use billing_page::api::ApiError;
 use billing_page::backend::Backend;
+use chrono::{DateTime, Utc};
 use std::cell::RefCell;
-use std::future::Future;
+use std::future::{ready, Future};
 use std::rc::Rc;
 
 /// What a preview card's backend does when asked for a change.
@@ -25,19 +30,66 @@ pub enum Behaviour {
 }
 
 /// One preview card's server: its own copy of the state in force, so a change
-/// made against an older version is refused as the server refuses it.
+/// made against an older version is refused as the server refuses it; the
+/// audit trail (newest first) and the delivery log it answers.
 pub struct PreviewServer {
     behaviour: Behaviour,
     in_force: Rc<RefCell<Option<BillingState>>>,
+    history: Vec<ActivityEntry>,
+    log: RefCell<DeliveryLog>,
 }
 
 impl PreviewServer {
-    /// A server that answers as `behaviour` says.
-    pub fn new(behaviour: Behaviour) -> PreviewServer {
+    /// A server that answers changes as `behaviour` says, with the trail
+    /// `history` (newest first) and the delivery log `log`.
+    pub fn new(
+        behaviour: Behaviour,
+        history: Vec<ActivityEntry>,
+        log: DeliveryLog,
+    ) -> PreviewServer {
         PreviewServer {
             behaviour,
             in_force: Rc::default(),
+            history,
+            log: RefCell::new(log),
         }
+    }
+
+    /// Up to `limit` entries older than `before`, paged as the API pages them.
+    fn page(&self, before: Option<i64>, limit: u32) -> ActivityPage {
+        let mut older = self
+            .history
+            .iter()
+            .filter(|e| before.is_none_or(|b| e.id < b))
+            .cloned();
+        let entries: Vec<ActivityEntry> = older.by_ref().take(limit as usize).collect();
+        let next_before = match older.next() {
+            Some(_) => entries.last().map(|e| e.id),
+            None => None,
+        };
+        ActivityPage {
+            entries,
+            next_before,
+        }
+    }
+
+    /// `url` registered as the server registers it: checked by the domain,
+    /// kept in the log without its secret, answered with it.
+    fn register(&self, url: &str) -> Result<WebhookInfo, ApiError> {
+        let url = webhook_url(url).map_err(|e| ApiError::Failed {
+            code: e.code().into(),
+            message: e.message().into(),
+        })?;
+        let info = WebhookInfo {
+            url,
+            created_at: fixtures::now().into(),
+            secret: None,
+        };
+        self.log.borrow_mut().webhook = Some(info.clone());
+        Ok(WebhookInfo {
+            secret: Some(fixtures::SECRET.into()),
+            ..info
+        })
     }
 
     /// `change`, made against `current`, applied to the state in force (which
@@ -85,6 +137,34 @@ impl Backend for PreviewServer {
             }
         }
     }
+
+    fn activity(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> impl Future<Output = Result<ActivityPage, ApiError>> + use<> {
+        ready(Ok(self.page(before, limit)))
+    }
+
+    fn deliveries(&self) -> impl Future<Output = Result<DeliveryLog, ApiError>> + use<> {
+        ready(Ok(self.log.borrow().clone()))
+    }
+
+    fn set_webhook(
+        &self,
+        url: String,
+    ) -> impl Future<Output = Result<WebhookInfo, ApiError>> + use<> {
+        ready(self.register(&url))
+    }
+
+    fn delete_webhook(&self) -> impl Future<Output = Result<(), ApiError>> + use<> {
+        self.log.borrow_mut().webhook = None;
+        ready(Ok(()))
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        fixtures::now()
+    }
 }
 
 /// `change` applied to `current` by [`FlexSettings::apply`](billing_domain::FlexSettings::apply),
@@ -106,11 +186,15 @@ fn applied(change: FlexChange, mut current: BillingState) -> Result<BillingState
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{annual, monthly_off, on_with_cap, on_without_cap};
+    use crate::fixtures::{alerts_none, annual, history, monthly_off, on_with_cap, on_without_cap};
     use billing_domain::{FlexError, Money};
 
+    fn server(behaviour: Behaviour) -> PreviewServer {
+        PreviewServer::new(behaviour, history(), alerts_none())
+    }
+
     fn apply(change: FlexChange, state: BillingState) -> Result<BillingState, ApiError> {
-        block_on(PreviewServer::new(Behaviour::Succeed).apply(change, &state))
+        block_on(server(Behaviour::Succeed).apply(change, &state))
     }
 
     /// The preview's successful answers are ready at once; poll one to completion.
@@ -170,7 +254,7 @@ mod tests {
 
     #[test]
     fn a_change_made_against_an_older_version_is_refused_with_the_state_in_force() {
-        let server = PreviewServer::new(Behaviour::ChangedElsewhere(FlexChange::SetCap(
+        let server = server(Behaviour::ChangedElsewhere(FlexChange::SetCap(
             Money::from_cents(5_000),
         )));
         let shown = on_with_cap();
@@ -201,5 +285,38 @@ mod tests {
             block_on(server.apply(FlexChange::Disable, &shown)),
             Err(ApiError::Stale { .. })
         ));
+    }
+
+    #[test]
+    fn the_history_is_paged_as_the_api_pages_it() {
+        let server = server(Behaviour::Succeed);
+        let first = block_on(server.activity(None, 3)).expect("a page");
+        let ids = |p: &ActivityPage| p.entries.iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!((ids(&first), first.next_before), (vec![5, 4, 3], Some(3)));
+        let rest = block_on(server.activity(first.next_before, 20)).expect("a page");
+        assert_eq!((ids(&rest), rest.next_before), (vec![2, 1], None));
+    }
+
+    #[test]
+    fn a_webhook_is_checked_kept_without_its_secret_and_removed() {
+        let server = server(Behaviour::Succeed);
+        match block_on(server.set_webhook("http://hooks.example.com".into())) {
+            Err(ApiError::Failed { code, .. }) => assert_eq!(code, "invalid_webhook_url"),
+            other => panic!("plain http elsewhere must be refused: {other:?}"),
+        }
+        let info = block_on(server.set_webhook(" https://hooks.example.com/billing ".into()))
+            .expect("registered");
+        assert_eq!(info.secret.as_deref(), Some(fixtures::SECRET));
+        let log = block_on(server.deliveries()).expect("the log");
+        let kept = log.webhook.expect("kept");
+        assert_eq!(
+            (kept.url.as_str(), kept.secret),
+            ("https://hooks.example.com/billing", None)
+        );
+        block_on(server.delete_webhook()).expect("removed");
+        assert_eq!(
+            block_on(server.deliveries()).expect("the log").webhook,
+            None
+        );
     }
 }

@@ -2,16 +2,24 @@
 //! is a small, readable change of it.
 
 use billing_domain::{
-    parse_utc, ActivityEntry, BillingCycle, BillingState, Credits, DaySpend, Delivery,
-    DeliveryAttempt, DeliveryLog, FlexSettings, FlexSnapshot, Money, PlanInfo, PlanInterval, Role,
-    UsageSummary, Viewer, WebhookInfo, WorkspaceInfo,
+    parse_utc, ActivityEntry, AuditAction, BillingCycle, BillingState, Channel, Credits, DaySpend,
+    Delivery, DeliveryAttempt, DeliveryLog, DeliveryState, EventType, FlexSettings, FlexSnapshot,
+    Moment, Money, PlanInfo, PlanInterval, Role, UsageSummary, Viewer, WebhookInfo, WorkspaceInfo,
 };
-use billing_page::components::{AlertsFixture, HistoryFixture};
-use chrono::NaiveDate;
-use std::sync::Arc;
+use chrono::{DateTime, NaiveDate, Utc};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+fn at(text: &str) -> Moment {
+    parse_utc(text).unwrap_or_default().into()
+}
+
+/// The moment every preview card counts its times from ("2 minutes ago"),
+/// so the preview always words them the same.
+pub fn now() -> DateTime<Utc> {
+    parse_utc("2026-11-25T19:02:00Z").unwrap_or_default()
 }
 
 /// A monthly workspace, Flex Billing off, owner viewing.
@@ -134,30 +142,29 @@ pub fn spending(cents_a_day: i64) -> BillingState {
     s
 }
 
-/// The card's history: five changes (one by no person), newest first, seen at
-/// a fixed moment so the preview always words them the same.
-pub fn history() -> HistoryFixture {
+/// The card's history: five changes (one by no person), newest first.
+pub fn history() -> Vec<ActivityEntry> {
     let snap = |enabled, cents: Option<i64>| {
         Some(FlexSnapshot {
             enabled,
             cap: cents.map(Money::from_cents),
         })
     };
-    let entry = |id, at: &str, actor: Option<&str>, action: &str, old, new| ActivityEntry {
+    let entry = |id, when: &str, actor: Option<&str>, action, old, new| ActivityEntry {
         id,
-        at: at.into(),
+        at: at(when),
         actor: actor.map(Into::into),
-        action: action.into(),
+        action,
         old,
         new,
     };
     let (owner, admin) = (Some("owner@acme.test"), Some("admin@acme.test"));
-    let entries = vec![
+    vec![
         entry(
             5,
             "2026-11-25T18:59:30Z",
             owner,
-            "cap_set",
+            AuditAction::CapSet,
             snap(true, Some(10_000)),
             snap(true, Some(25_000)),
         ),
@@ -165,7 +172,7 @@ pub fn history() -> HistoryFixture {
             4,
             "2026-11-25T16:00:00Z",
             owner,
-            "enabled",
+            AuditAction::Enabled,
             snap(false, None),
             snap(true, Some(10_000)),
         ),
@@ -173,7 +180,7 @@ pub fn history() -> HistoryFixture {
             3,
             "2026-11-24T12:00:00Z",
             admin,
-            "disabled",
+            AuditAction::Disabled,
             snap(true, None),
             snap(false, None),
         ),
@@ -181,7 +188,7 @@ pub fn history() -> HistoryFixture {
             2,
             "2026-11-20T09:30:00Z",
             admin,
-            "cap_removed",
+            AuditAction::CapRemoved,
             snap(true, Some(50_000)),
             snap(true, None),
         ),
@@ -189,127 +196,101 @@ pub fn history() -> HistoryFixture {
             1,
             "2026-10-01T08:00:00Z",
             None,
-            "enabled",
+            AuditAction::Enabled,
             snap(false, None),
             snap(true, Some(50_000)),
         ),
-    ];
-    HistoryFixture {
-        entries: Arc::new(entries),
-        now: parse_utc("2026-11-25T19:02:00Z").unwrap_or_default(),
-    }
-}
-
-/// A history with nothing in it yet.
-pub fn no_history() -> HistoryFixture {
-    HistoryFixture {
-        entries: Arc::default(),
-        ..history()
-    }
+    ]
 }
 
 /// "Alert delivery" with no webhook and nothing sent; email off.
-pub fn alerts_none() -> AlertsFixture {
-    AlertsFixture {
-        log: DeliveryLog {
-            webhook: None,
-            email: false,
-            deliveries: Vec::new(),
-        },
-        secret: None,
-        now: "2026-11-24T12:05:00Z",
+pub fn alerts_none() -> DeliveryLog {
+    DeliveryLog {
+        webhook: None,
+        email: false,
+        deliveries: Vec::new(),
     }
 }
 
-const HOOK: &str = "https://hooks.example.com/billing";
-
-fn webhook() -> Option<WebhookInfo> {
-    Some(WebhookInfo {
-        url: HOOK.into(),
-        created_at: "2026-11-20T09:00:00Z".into(),
-        secret: None,
-    })
-}
-
-/// A webhook just registered: its secret is shown this once.
-pub fn alerts_registered() -> AlertsFixture {
-    AlertsFixture {
-        log: DeliveryLog {
-            webhook: webhook(),
-            email: true,
-            deliveries: Vec::new(),
-        },
-        secret: Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into()),
-        now: "2026-11-24T12:05:00Z",
+/// No webhook yet and nothing sent; email on. Registering one shows its secret.
+pub fn alerts_email() -> DeliveryLog {
+    DeliveryLog {
+        email: true,
+        ..alerts_none()
     }
 }
+
+/// The webhook address of the delivery log.
+pub const HOOK: &str = "https://hooks.example.com/billing";
+
+/// The signing secret the preview's server answers a registered webhook with.
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// Alerts delivered, one being retried and one given up, newest first.
-pub fn alerts_sent() -> AlertsFixture {
-    let attempt = |at: &str, status: Option<u16>, error: Option<&str>| DeliveryAttempt {
-        at: at.into(),
+pub fn alerts_sent() -> DeliveryLog {
+    let attempt = |when: &str, status: Option<u16>, error: Option<&str>| DeliveryAttempt {
+        at: at(when),
         status,
         error: error.map(Into::into),
     };
-    let delivery =
-        |id: &str, event: &str, channel: &str, target: &str, state: &str, attempts| Delivery {
-            id: id.into(),
-            event_type: event.into(),
-            channel: channel.into(),
-            target: target.into(),
-            created_at: "2026-11-24T12:02:00Z".into(),
-            state: state.into(),
-            next_attempt_at: None,
-            attempts,
-        };
-    AlertsFixture {
-        log: DeliveryLog {
-            webhook: webhook(),
-            email: true,
-            deliveries: vec![
-                delivery(
-                    "msg_3",
-                    "flex.threshold_reached",
-                    "webhook",
-                    HOOK,
-                    "delivered",
-                    vec![attempt("2026-11-24T12:02:00Z", Some(200), None)],
-                ),
-                delivery(
-                    "msg_2",
-                    "flex.threshold_reached",
-                    "email",
-                    "admin@acme.test",
-                    "retrying",
-                    vec![attempt(
-                        "2026-11-24T12:02:00Z",
-                        None,
-                        Some("could not connect"),
-                    )],
-                ),
-                delivery(
-                    "msg_1",
-                    "flex.settings_changed",
-                    "webhook",
-                    "https://old-hooks.example.com",
-                    "failed",
-                    vec![
-                        attempt(
-                            "2026-11-23T09:00:00Z",
-                            Some(503),
-                            Some("the receiver answered 503"),
-                        ),
-                        attempt(
-                            "2026-11-24T09:00:00Z",
-                            Some(503),
-                            Some("the receiver answered 503"),
-                        ),
-                    ],
-                ),
-            ],
-        },
-        secret: None,
-        now: "2026-11-24T12:05:00Z",
+    let delivery = |id: &str, event_type, channel, target: &str, state, attempts| Delivery {
+        id: id.into(),
+        event_type,
+        channel,
+        target: target.into(),
+        created_at: at("2026-11-25T18:59:00Z"),
+        state,
+        next_attempt_at: None,
+        attempts,
+    };
+    DeliveryLog {
+        webhook: Some(WebhookInfo {
+            url: HOOK.into(),
+            created_at: at("2026-11-20T09:00:00Z"),
+            secret: None,
+        }),
+        email: true,
+        deliveries: vec![
+            delivery(
+                "msg_3",
+                EventType::ThresholdReached,
+                Channel::Webhook,
+                HOOK,
+                DeliveryState::Delivered,
+                vec![attempt("2026-11-25T18:59:00Z", Some(200), None)],
+            ),
+            delivery(
+                "msg_2",
+                EventType::ThresholdReached,
+                Channel::Email,
+                "admin@acme.test",
+                DeliveryState::Retrying,
+                vec![attempt(
+                    "2026-11-25T18:59:00Z",
+                    None,
+                    Some("could not connect"),
+                )],
+            ),
+            delivery(
+                "msg_1",
+                EventType::SettingsChanged,
+                Channel::Webhook,
+                "https://old-hooks.example.com",
+                DeliveryState::Failed,
+                vec![
+                    attempt(
+                        "2026-11-24T15:57:00Z",
+                        Some(503),
+                        Some("the receiver answered 503"),
+                    ),
+                    attempt(
+                        "2026-11-25T15:57:00Z",
+                        Some(503),
+                        Some("the receiver answered 503"),
+                    ),
+                ],
+            ),
+        ],
     }
 }
 
@@ -317,7 +298,38 @@ pub fn alerts_sent() -> AlertsFixture {
 mod tests {
     //! The fixtures are what the preview promises: each shows the state its name says.
     use super::*;
-    use billing_domain::{decide_cap_save, Alert, CapError, CapSave};
+    use billing_domain::{
+        decide_cap_save, describe_activity, describe_delivery, Alert, CapError, CapSave,
+    };
+
+    #[test]
+    fn the_history_and_the_log_read_at_the_preview_s_now_as_the_preview_shows_them() {
+        let history: Vec<String> = history()
+            .iter()
+            .map(|e| describe_activity(e, now()))
+            .collect();
+        assert_eq!(
+            history[..3],
+            [
+                "Cap set to $250.00 (was $100.00) by owner@acme.test, 2 minutes ago",
+                "Flex Billing enabled with a $100.00 cap by owner@acme.test, 3 hours ago",
+                "Flex Billing disabled by admin@acme.test, yesterday",
+            ]
+        );
+        let log: Vec<String> = alerts_sent()
+            .deliveries
+            .iter()
+            .map(|d| describe_delivery(d, now()))
+            .collect();
+        assert_eq!(
+            log,
+            [
+                "80% alert sent to https://hooks.example.com/billing, 200, 3 minutes ago",
+                "80% alert to admin@acme.test failed (could not connect), 3 minutes ago; trying again",
+                "Settings change to https://old-hooks.example.com was not delivered: 2 tries over a day, the last 3 hours ago (503: the receiver answered 503)",
+            ]
+        );
+    }
 
     #[test]
     fn forecast_fixtures_forecast_what_their_names_say() {

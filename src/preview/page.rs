@@ -3,7 +3,7 @@
 
 use crate::backend::{Behaviour, PreviewServer};
 use crate::fixtures;
-use billing_domain::{BillingState, FlexChange, Money, PlanInterval};
+use billing_domain::{ActivityEntry, BillingState, DeliveryLog, FlexChange, Money, PlanInterval};
 use billing_page::api::ApiError;
 use billing_page::components::{
     AlertBanner, CapInput, CardDialog, CreditsSummary, ErrorNotice, FlexCard, Preset, SignInPrompt,
@@ -24,8 +24,8 @@ fn Specimen(title: &'static str, children: Children) -> impl IntoView {
     }
 }
 
-/// The contexts a specimen's component reads: a billing of its own, so each
-/// specimen can be played with, and how it starts.
+/// The contexts a specimen's component reads: a billing of its own, on a
+/// server of its own, so each specimen can be played with, and how it starts.
 #[component]
 fn Fixture(
     state: BillingState,
@@ -34,9 +34,16 @@ fn Fixture(
     /// The live stream's condition (none: not shown).
     #[prop(default = None)]
     live: Option<bool>,
+    /// The audit trail, newest first.
+    #[prop(default = fixtures::history())]
+    history: Vec<ActivityEntry>,
+    /// Where alerts go and what became of them: no webhook yet, unless said otherwise.
+    #[prop(default = fixtures::alerts_none())]
+    log: DeliveryLog,
     children: Children,
 ) -> impl IntoView {
-    let billing = Billing::with_state(state, PreviewServer::new(behaviour)).showing_live(live);
+    let server = PreviewServer::new(behaviour, history, log);
+    let billing = Billing::with_state(state, server).showing_live(live);
     view! {
         <Provider value=billing>
             <Provider value=preset>{children()}</Provider>
@@ -54,10 +61,12 @@ fn CardSpecimen(
     #[prop(optional)] behaviour: Behaviour,
     #[prop(optional)] preset: Preset,
     #[prop(default = None)] live: Option<bool>,
+    #[prop(default = fixtures::history())] history: Vec<ActivityEntry>,
+    #[prop(default = fixtures::alerts_none())] log: DeliveryLog,
 ) -> impl IntoView {
     view! {
         <Specimen title=title>
-            <Fixture state=state behaviour=behaviour preset=preset live=live>
+            <Fixture state=state behaviour=behaviour preset=preset live=live history=history log=log>
                 <FlexCard id=id />
             </Fixture>
         </Specimen>
@@ -87,10 +96,6 @@ fn CapSpecimen(
 #[component]
 pub fn PreviewPage() -> impl IntoView {
     document().set_title("Component preview · Plan & Billing");
-    // Every card's "Recent changes" comes from fixed entries: the preview calls no API.
-    provide_context(fixtures::history());
-    // And its "Alert delivery" from a fixed log: no webhook yet, unless a specimen says otherwise.
-    provide_context(fixtures::alerts_none());
     let annual_on = fixtures::annual(fixtures::on_with_cap());
     let banners = |s: BillingState| {
         let (interval, ws) = (s.plan.interval, s.workspace.slug.clone());
@@ -129,15 +134,9 @@ pub fn PreviewPage() -> impl IntoView {
                 <CardSpecimen title="Saving" id="p-saving" state=fixtures::on_with_cap() behaviour=Behaviour::Hang preset=submitted("250") />
                 <CardSpecimen title="Save error" id="p-save-error" state=fixtures::on_with_cap() behaviour=Behaviour::Fail preset=submitted("250") />
                 <CardSpecimen title="Changed elsewhere (cap field)" id="p-stale-save" state=fixtures::on_with_cap() behaviour=lowered_elsewhere preset=submitted("300") />
-                <Provider value=fixtures::no_history()>
-                    <CardSpecimen title="No changes yet" id="p-no-history" state=fixtures::monthly_off() />
-                </Provider>
-                <Provider value=fixtures::alerts_registered()>
-                    <CardSpecimen title="Webhook registered: the secret, once" id="p-alerts-secret" state=fixtures::on_with_cap() />
-                </Provider>
-                <Provider value=fixtures::alerts_sent()>
-                    <CardSpecimen title="Alerts sent, retrying and failed" id="p-alerts-log" state=fixtures::spent(8_400) />
-                </Provider>
+                <CardSpecimen title="No changes yet" id="p-no-history" state=fixtures::monthly_off() history=Vec::new() />
+                <CardSpecimen title="Webhook registered: the secret, once" id="p-alerts-secret" state=fixtures::on_with_cap() log=fixtures::alerts_email() preset=Preset::Registered(fixtures::HOOK.into()) />
+                <CardSpecimen title="Alerts sent, retrying and failed" id="p-alerts-log" state=fixtures::spent(8_400) log=fixtures::alerts_sent() />
             </div>
 
             <h2 class="preview__section">"Cap input"</h2>

@@ -1,6 +1,8 @@
 //! Which Flex Usage alerts a workspace should see.
 
-use crate::{BillingCycle, BillingState, FlexSettings, Money, UsageSummary};
+use crate::{
+    human_date, BillingCycle, BillingState, FlexSettings, Money, PlanInterval, UsageSummary,
+};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -38,6 +40,72 @@ pub enum Alert {
         /// Dollars per prepaid credit.
         prepaid_rate: Money,
     },
+}
+
+impl Alert {
+    /// The alert's title: "Approaching your flex cap".
+    pub fn title(&self) -> &'static str {
+        match self {
+            Alert::CapReached { .. } => "Flex cap reached",
+            Alert::Warning { .. } => "Approaching your flex cap",
+            Alert::FlexActive { .. } => "Flex credits in use",
+        }
+    }
+
+    /// What the alert says, for a plan billed per `interval`: the banner's
+    /// text and the alert e-mail's.
+    ///
+    /// ```
+    /// use billing_domain::{Alert, Money, PlanInterval};
+    /// let warning = Alert::Warning { percent: 84, spend: Money::from_cents(8_400), cap: Money::from_cents(10_000) };
+    /// assert_eq!(
+    ///     warning.sentence(PlanInterval::Month),
+    ///     "You've used 84% of your $100.00 flex cap this month. Raise the cap or purchase Prepaid Credits to keep usage running."
+    /// );
+    /// ```
+    pub fn sentence(&self, interval: PlanInterval) -> String {
+        let noun = interval.noun();
+        match *self {
+            Alert::Warning { percent, cap, .. } => format!(
+                "You've used {percent}% of your {cap} flex cap this {noun}. Raise the cap or \
+                 purchase Prepaid Credits to keep usage running."
+            ),
+            Alert::CapReached {
+                cap,
+                spend,
+                resets_on,
+            } => {
+                let reached = if spend >= cap {
+                    format!("You've reached your {cap} flex cap.")
+                } else {
+                    format!(
+                        "Usage that would pass your {cap} flex cap was refused ({spend} used this {noun})."
+                    )
+                };
+                format!(
+                    "{reached} Usage that requires additional credits is {}",
+                    blocked_until(resets_on)
+                )
+            }
+            Alert::FlexActive {
+                flex_rate,
+                prepaid_rate,
+            } => format!(
+                "Your workspace is using flex credits at {flex_rate} per credit. Purchase Prepaid \
+                 Credits for a lower per-credit rate ({prepaid_rate})."
+            ),
+        }
+    }
+}
+
+/// "blocked until the cap is raised or the billing cycle resets on Dec 1, 2026.":
+/// what happens to usage at the cap, said once for the banner, the e-mail and
+/// the notice of a cap set below spend.
+pub(crate) fn blocked_until(resets_on: NaiveDate) -> String {
+    format!(
+        "blocked until the cap is raised or the billing cycle resets on {}.",
+        human_date(resets_on)
+    )
 }
 
 impl BillingState {

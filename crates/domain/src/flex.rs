@@ -102,37 +102,40 @@ impl FlexSettings {
 pub fn cap_below_spend(cap: Money, spend: Money, resets_on: chrono::NaiveDate) -> Option<String> {
     (spend > cap).then(|| {
         format!(
-            "The new cap is below this cycle's Flex spend ({spend}): Flex Usage is blocked until \
-             the cap is raised or the billing cycle resets on {}.",
-            crate::human_date(resets_on)
+            "The new cap is below this cycle's Flex spend ({spend}): Flex Usage is {}",
+            crate::alerts::blocked_until(resets_on)
         )
     })
 }
 
 impl FlexChange {
-    /// The change's name in the audit trail: `enabled`, `disabled`, `cap_set`, `cap_removed`.
-    pub fn action(self) -> &'static str {
+    /// The change's name in the audit trail.
+    pub fn action(self) -> crate::AuditAction {
+        use crate::AuditAction;
         match self {
-            FlexChange::Enable => "enabled",
-            FlexChange::Disable => "disabled",
-            FlexChange::SetCap(_) => "cap_set",
-            FlexChange::RemoveCap => "cap_removed",
-        }
-    }
-
-    /// What the change did, in words for the audit trail, given the settings after it.
-    pub fn describe(self, after: &FlexSettings) -> String {
-        match (self, after.cap) {
-            (FlexChange::Enable, Some(cap)) => format!("enabled with default cap {}", cap.plain()),
-            (FlexChange::Enable, None) => "enabled".into(),
-            (FlexChange::Disable, _) => "disabled".into(),
-            (FlexChange::SetCap(cap), _) => format!("cap set to {}", cap.plain()),
-            (FlexChange::RemoveCap, _) => "cap removed".into(),
+            FlexChange::Enable => AuditAction::Enabled,
+            FlexChange::Disable => AuditAction::Disabled,
+            FlexChange::SetCap(_) => AuditAction::CapSet,
+            FlexChange::RemoveCap => AuditAction::CapRemoved,
         }
     }
 }
 
 impl FlexSettings {
+    /// Whether a change made against `expected` (the version its sender was
+    /// shown; `None`: any) applies to these settings. A stale one is refused
+    /// with the settings in force, so nobody overwrites a change unseen.
+    ///
+    /// ```
+    /// use billing_domain::{FlexSettings, Money};
+    /// let now = FlexSettings { enabled: true, cap: None, default_cap: Money::from_cents(10_000), version: 4 };
+    /// assert!(now.accepts(Some(4)) && now.accepts(None));
+    /// assert!(!now.accepts(Some(3)));
+    /// ```
+    pub fn accepts(&self, expected: Option<u64>) -> bool {
+        expected.is_none_or(|v| v == self.version)
+    }
+
     /// What changed between these settings and `now`, for someone whose
     /// change was made against these: "the cap is now $50.00".
     ///
@@ -257,16 +260,5 @@ mod tests {
         for (mine, now, words) in cases {
             assert_eq!(mine.what_changed(&now), words);
         }
-    }
-
-    #[test]
-    fn descriptions_name_the_new_value() {
-        let on = settings(true, Some(10_000));
-        assert_eq!(
-            FlexChange::Enable.describe(&on),
-            "enabled with default cap 100.00"
-        );
-        let set = FlexChange::SetCap(Money::from_cents(25_050));
-        assert_eq!(set.describe(&on), "cap set to 250.50");
     }
 }

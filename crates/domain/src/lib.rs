@@ -21,14 +21,18 @@ mod credits;
 mod cycle;
 mod date_serde;
 mod decimal_serde;
+mod delivery;
 mod flex;
 mod forecast;
 mod history;
+mod moment;
 mod money;
+mod names;
 mod notify;
 mod plan;
 mod state;
 mod usage;
+mod webhook_address;
 mod wire;
 
 pub use alerts::{alerts, cap_percent, Alert, WARNING_PERCENT};
@@ -36,17 +40,17 @@ pub use cap::{parse_cap, CapError, MAX_CAP_CENTS, MIN_CAP_CENTS};
 pub use cap_edit::{cap_field_text, decide_cap_save, CapSave};
 pub use credits::{draw, Balances, Credits, Draw, DrawError};
 pub use cycle::{human_date, BillingCycle};
+pub use delivery::{describe_delivery, next_attempt, Channel, DeliveryState};
 pub use flex::{cap_below_spend, FlexChange, FlexError};
 pub use forecast::{forecast, spend_line, DaySpend, Forecast};
-pub use history::{activity_summary, describe_activity, parse_utc, time_ago, RELATIVE_DAYS};
+pub use history::{activity_summary, describe_activity, time_ago, AuditAction, RELATIVE_DAYS};
+pub use moment::{parse_utc, Moment};
 pub use money::Money;
-pub use notify::{
-    describe_delivery, event_words, next_attempt, thresholds_crossed, webhook_url, Threshold,
-    WebhookUrlError, MAX_WEBHOOK_URL, SETTINGS_CHANGED,
-};
+pub use notify::{thresholds_crossed, EventType, Threshold};
 pub use plan::{PlanInterval, Role};
 pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};
 pub use usage::{validate_usage, UsageError, ValidUsage, MAX_CREDITS_PER_RECORD, MAX_KEY_LEN};
+pub use webhook_address::{webhook_url, WebhookUrlError, MAX_WEBHOOK_URL};
 pub use wire::{
     ActivityEntry, ActivityPage, ChangeRequest, Delivery, DeliveryAttempt, DeliveryLog, ErrorBody,
     ErrorDetail, FlexSnapshot, SessionInfo, SetCapRequest, UsageRequest, UsageResponse,

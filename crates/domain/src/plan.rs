@@ -79,9 +79,19 @@ pub enum Role {
 }
 
 impl Role {
-    /// Whether this role may enable, disable or cap Flex Billing.
+    /// Every role, owner first.
+    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Member];
+
+    /// Whether this role may enable, disable or cap Flex Billing (and so is
+    /// e-mailed the alerts).
     pub fn can_manage_billing(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
+    }
+
+    /// Whether this role may choose where alerts go (the webhook, its log):
+    /// owners only.
+    pub fn manages_alerts(self) -> bool {
+        matches!(self, Role::Owner)
     }
 
     /// Stable name used in storage and on the wire.
@@ -122,11 +132,20 @@ mod tests {
     }
 
     #[test]
+    fn only_owners_manage_alerts() {
+        let managing: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.manages_alerts())
+            .collect();
+        assert_eq!(managing, [Role::Owner]);
+    }
+
+    #[test]
     fn names_round_trip() {
         for i in [PlanInterval::Month, PlanInterval::Year] {
             assert_eq!(PlanInterval::parse(i.noun()), Some(i));
         }
-        for r in [Role::Owner, Role::Admin, Role::Member] {
+        for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
     }

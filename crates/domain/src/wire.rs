@@ -1,6 +1,9 @@
 //! Request and response bodies of the billing API, shared by server and page.
 
-use crate::{BillingState, Credits, Draw, FlexSettings, Money, Role, UsageSummary};
+use crate::{
+    AuditAction, BillingState, Channel, Credits, DeliveryState, Draw, EventType, FlexSettings,
+    Moment, Money, Role, UsageSummary,
+};
 use serde::{Deserialize, Serialize};
 
 /// `PUT /api/workspaces/{ws}/flex/cap`.
@@ -133,12 +136,12 @@ pub struct ActivityEntry {
     /// Its place in the trail; later changes have higher ids.
     pub id: i64,
     /// When (RFC 3339, UTC).
-    pub at: String,
+    pub at: Moment,
     /// Who made it (their email), if a person did.
     #[cfg_attr(feature = "openapi", schema(required))]
     pub actor: Option<String>,
-    /// `enabled`, `disabled`, `cap_set` or `cap_removed`.
-    pub action: String,
+    /// What it did.
+    pub action: AuditAction,
     /// The settings before.
     #[cfg_attr(feature = "openapi", schema(required))]
     pub old: Option<FlexSnapshot>,
@@ -224,7 +227,7 @@ pub struct WebhookInfo {
     /// Where events are sent.
     pub url: String,
     /// When it was registered (RFC 3339, UTC).
-    pub created_at: String,
+    pub created_at: Moment,
     /// The signing secret (`whsec_…`, Standard Webhooks): only in the answer
     /// that registers the endpoint, never again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,7 +239,7 @@ pub struct WebhookInfo {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryAttempt {
     /// When (RFC 3339, UTC).
-    pub at: String,
+    pub at: Moment,
     /// The receiver's HTTP status, if it answered (SMTP: 250 when accepted).
     #[cfg_attr(feature = "openapi", schema(required))]
     pub status: Option<u16>,
@@ -251,31 +254,31 @@ pub struct DeliveryAttempt {
 pub struct Delivery {
     /// The event's id (`webhook-id`), the same for every attempt.
     pub id: String,
-    /// `flex.threshold_reached`, `flex.cap_reached` or `flex.settings_changed`.
-    pub event_type: String,
-    /// `webhook` or `email`.
-    pub channel: String,
+    /// The event sent.
+    pub event_type: EventType,
+    /// How it is sent.
+    pub channel: Channel,
     /// The webhook address or the email address.
     pub target: String,
     /// When the alert was raised (RFC 3339, UTC).
-    pub created_at: String,
-    /// `pending` (not tried yet), `delivered`, `retrying` or `failed` (given up after a day).
-    pub state: String,
+    pub created_at: Moment,
+    /// Where it stands (`failed`: given up after a day).
+    pub state: DeliveryState,
     /// When it is tried again, while `retrying`.
     #[cfg_attr(feature = "openapi", schema(required))]
-    pub next_attempt_at: Option<String>,
+    pub next_attempt_at: Option<Moment>,
     /// Every attempt, oldest first.
     pub attempts: Vec<DeliveryAttempt>,
 }
 
-/// `GET /api/workspaces/{ws}/deliveries`: owners and admins only.
+/// `GET /api/workspaces/{ws}/deliveries`: owners only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryLog {
     /// The registered webhook endpoint, if any (without its secret).
     #[cfg_attr(feature = "openapi", schema(required))]
     pub webhook: Option<WebhookInfo>,
-    /// Whether alerts are also emailed to the owners and admins (the server has SMTP).
+    /// Whether alerts are also emailed to the workspace's owners and admins (the server has SMTP).
     pub email: bool,
     /// The latest deliveries, newest first.
     pub deliveries: Vec<Delivery>,

@@ -3,7 +3,9 @@
 //! [`crate::deliver`] delivers it.
 
 use crate::store::{At, NewDelivery, StoreResult, Tx, WorkspaceRow};
-use billing_domain::{cap_percent, BillingCycle, FlexSnapshot, Money, Threshold, SETTINGS_CHANGED};
+use billing_domain::{
+    cap_percent, Alert, BillingCycle, Channel, EventType, FlexSnapshot, Moment, Money, Threshold,
+};
 use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -24,10 +26,10 @@ fn event_id() -> String {
 }
 
 /// A Standard Webhooks body: `type`, `timestamp`, `data`.
-fn body(event_type: &str, now: At, data: serde_json::Value) -> String {
+fn body(event_type: EventType, now: At, data: serde_json::Value) -> String {
     json!({
         "type": event_type,
-        "timestamp": crate::store::at_text(now),
+        "timestamp": Moment::from(now),
         "data": data,
     })
     .to_string()
@@ -62,24 +64,26 @@ impl Alerts {
             "flex_spend": spend.plain(),
             "percent": percent,
         });
-        let (subject, text) = match threshold {
+        let (subject, alert) = match threshold {
             Threshold::Warning => (
                 format!("{}: {percent}% of the {cap} flex cap used", ws.name),
-                format!(
-                    "{} has used {spend} of its {cap} flex cap this billing cycle ({percent}%).\n\n\
-                     Raise the cap or buy prepaid credits so work is not blocked. The cycle resets on {}.",
-                    ws.name, cycle.end
-                ),
+                Alert::Warning {
+                    percent,
+                    spend,
+                    cap,
+                },
             ),
             Threshold::CapReached => (
                 format!("{}: flex cap reached", ws.name),
-                format!(
-                    "{} has reached its {cap} flex cap. Usage that requires additional credits is \
-                     blocked until the cap is raised or the billing cycle resets on {}.",
-                    ws.name, cycle.end
-                ),
+                Alert::CapReached {
+                    cap,
+                    spend,
+                    resets_on: cycle.end,
+                },
             ),
         };
+        // The sentence the banner shows, for the workspace the e-mail names.
+        let text = format!("{}: {}", ws.name, alert.sentence(ws.interval));
         self.queue(tx, ws, event_type, data, Some((subject, text)), now)
     }
 
@@ -101,14 +105,14 @@ impl Alerts {
             "old": old,
             "new": new,
         });
-        self.queue(tx, ws, SETTINGS_CHANGED, data, None, now)
+        self.queue(tx, ws, EventType::SettingsChanged, data, None, now)
     }
 
     fn queue(
         &self,
         tx: &mut dyn Tx,
         ws: &WorkspaceRow,
-        event_type: &str,
+        event_type: EventType,
         data: serde_json::Value,
         email: Option<(String, String)>,
         now: At,
@@ -119,8 +123,8 @@ impl Alerts {
                 ws.id,
                 &NewDelivery {
                     event_id: event_id(),
-                    channel: "webhook",
-                    event_type: event_type.into(),
+                    channel: Channel::Webhook,
+                    event_type,
                     target: hook.url,
                     payload: body(event_type, now, data),
                 },
@@ -134,8 +138,8 @@ impl Alerts {
                     ws.id,
                     &NewDelivery {
                         event_id: event_id(),
-                        channel: "email",
-                        event_type: event_type.into(),
+                        channel: Channel::Email,
+                        event_type,
                         target: to,
                         payload: json!({ "subject": subject, "text": text }).to_string(),
                     },

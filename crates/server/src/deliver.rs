@@ -8,7 +8,7 @@ use crate::alerts::Alerts;
 use crate::live::Live;
 use crate::store::{AfterAttempt, Db, DueDelivery, Store, StoreError};
 use base64::Engine;
-use billing_domain::next_attempt;
+use billing_domain::{next_attempt, Channel};
 use hmac::{Hmac, Mac};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -146,10 +146,9 @@ impl Worker {
 
     /// One attempt: the receiver's status, and why it failed if it did.
     async fn send(&self, d: &DueDelivery) -> (Option<u16>, Option<String>) {
-        match d.channel.as_str() {
-            "webhook" => self.post(d).await,
-            "email" => self.mail(d).await,
-            other => (None, Some(format!("unknown channel {other}"))),
+        match d.channel {
+            Channel::Webhook => self.post(d).await,
+            Channel::Email => self.mail(d).await,
         }
     }
 

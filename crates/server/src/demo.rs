@@ -1,6 +1,10 @@
 //! Demo data for `--demo`: two workspaces, three people, a metering token.
+//! Every demo value is written here, and seeded through the store's generic
+//! [`Tx`] methods, so both stores seed the same demo.
 
-use billing_domain::Role;
+use crate::store::{Db, NewWorkspace, Store, StoreResult, Tx};
+use billing_domain::{Credits, FlexSnapshot, Money, PlanInterval, Role};
+use chrono::NaiveDate;
 
 /// The metering token the demo accepts.
 pub const DEMO_METERING_TOKEN: &str = "demo-metering-token";
@@ -14,6 +18,72 @@ pub const DEMO_USERS: [(&str, Role); 3] = [
     ("admin@acme.test", Role::Admin),
     ("member@acme.test", Role::Member),
 ];
+
+/// The demo workspaces, in [`DEMO_WORKSPACES`]' order. Acme: monthly, 30
+/// included credits, 10 prepaid, Flex off. Globex: annual, 360 included
+/// credits, Flex on with a $1,200.00 cap (the annual default). Rates: $4.00 a
+/// flex credit, $3.00 a prepaid credit.
+fn demo_workspaces() -> [NewWorkspace; 2] {
+    let [acme, globex] = DEMO_WORKSPACES;
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a real day");
+    [
+        NewWorkspace {
+            slug: acme.into(),
+            name: "Acme Robotics".into(),
+            plan_name: "Growth".into(),
+            interval: PlanInterval::Month,
+            anchor: day(2025, 1, 1),
+            included: Credits::whole(30),
+            flex_rate: Money::from_cents(400),
+            prepaid_rate: Money::from_cents(300),
+            prepaid_balance: Credits::whole(10),
+            flex: FlexSnapshot {
+                enabled: false,
+                cap: None,
+            },
+        },
+        NewWorkspace {
+            slug: globex.into(),
+            name: "Globex".into(),
+            plan_name: "Enterprise".into(),
+            interval: PlanInterval::Year,
+            anchor: day(2025, 3, 1),
+            included: Credits::whole(360),
+            flex_rate: Money::from_cents(400),
+            prepaid_rate: Money::from_cents(300),
+            prepaid_balance: Credits::ZERO,
+            flex: FlexSnapshot {
+                enabled: true,
+                cap: Some(Money::from_cents(120_000)),
+            },
+        },
+    ]
+}
+
+/// Seeds the demo workspaces and people, each person in every workspace,
+/// if the database has no workspace yet. Answers whether it did.
+///
+/// One write transaction counts and creates, so two servers seeding at once
+/// seed once: the second counts the first's workspaces ([`Tx::workspace_count`]).
+pub async fn seed_if_empty(db: &Db) -> StoreResult<bool> {
+    db.write(|tx: &mut dyn Tx| {
+        if tx.workspace_count()? > 0 {
+            return Ok(false);
+        }
+        let workspaces = demo_workspaces()
+            .iter()
+            .map(|w| tx.insert_workspace(w))
+            .collect::<StoreResult<Vec<_>>>()?;
+        for (email, role) in DEMO_USERS {
+            let user = tx.insert_user(email)?;
+            for &workspace in &workspaces {
+                tx.add_member(workspace, user, role)?;
+            }
+        }
+        Ok(true)
+    })
+    .await
+}
 
 /// The demo sign-in page: one link a person.
 pub fn sign_in_page(users: &[String], next: &str) -> String {
@@ -58,6 +128,39 @@ pub fn urlencode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_demo_is_seeded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.sqlite3");
+        let db = Db::open(path.to_str().unwrap(), 1).await.unwrap();
+        assert!(db.seed_demo_if_empty().await.unwrap());
+        assert!(!db.seed_demo_if_empty().await.unwrap());
+        let count = |sql: &'static str| db.number(sql);
+        assert_eq!(count("SELECT COUNT(*) FROM memberships").await.unwrap(), 6);
+        assert_eq!(count("SELECT COUNT(*) FROM users").await.unwrap(), 3);
+        let (acme, globex) = db
+            .read(|tx: &mut dyn Tx| {
+                Ok::<_, crate::store::StoreError>((
+                    tx.workspace_by_slug("acme")?.unwrap(),
+                    tx.workspace_by_slug("globex")?.unwrap(),
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (acme.interval, acme.flex.enabled, acme.flex.cap),
+            (PlanInterval::Month, false, None)
+        );
+        assert_eq!(acme.prepaid_balance.to_string(), "10");
+        assert_eq!(acme.flex.version, 1);
+        assert_eq!(
+            globex.flex.cap.map(|c| c.to_string()).as_deref(),
+            Some("$1,200.00")
+        );
+        assert!(globex.flex.enabled);
+        assert_eq!(globex.anchor.to_string(), "2025-03-01");
+    }
 
     #[test]
     fn sign_in_links_are_escaped() {

@@ -1,156 +1,115 @@
 //! "Alert delivery", for owners: where alerts go (the webhook endpoint, with
 //! its signing secret shown once, and email), and what became of the latest.
 
-use super::history::clock_now;
-use crate::api;
-use crate::hooks::use_billing;
-use billing_domain::{describe_delivery, parse_utc, DeliveryLog, Role};
+use crate::components::Preset;
+use crate::hooks::{use_billing, use_interval};
+use billing_domain::{describe_delivery, DeliveryLog};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-/// How often relative times ("3 minutes ago") are worded again.
-const TICK: std::time::Duration = std::time::Duration::from_secs(30);
 /// How often the log is read again while a delivery is still on its way.
 const WHILE_SENDING: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// Preview-only: the section from a fixed log at a fixed "now", and the
-/// secret as just shown. Provided through context, like
-/// [`HistoryFixture`](super::HistoryFixture).
-#[derive(Clone, Debug)]
-pub struct AlertsFixture {
-    /// The log shown.
-    pub log: DeliveryLog,
-    /// A secret just registered, shown once.
-    pub secret: Option<String>,
-    /// The moment the times are counted from.
-    pub now: &'static str,
-}
 
 /// The section; only owners see it.
 #[component]
 pub fn Alerts(
     /// Prefix of the element ids.
     id: &'static str,
+    /// The moment the times are counted from; read again after each load.
+    now: RwSignal<DateTime<Utc>>,
 ) -> impl IntoView {
     let state = use_billing().state();
-    let owner = Memo::new(move |_| state.with(|s| s.viewer.role == Role::Owner));
+    let owner = Memo::new(move |_| state.with(|s| s.viewer.role.manages_alerts()));
     view! {
         <Show when=move || owner.get()>
-            <AlertsSection id=id />
+            <AlertsSection id=id now=now />
         </Show>
     }
 }
 
 #[component]
-fn AlertsSection(id: &'static str) -> impl IntoView {
-    let state = use_billing().state();
-    let fixture = use_context::<AlertsFixture>();
-    let ws = state.with_untracked(|s| s.workspace.slug.clone());
-    let fixed = fixture.is_some();
-    let log = RwSignal::new(fixture.as_ref().map(|f| f.log.clone()));
-    let secret = RwSignal::new(fixture.as_ref().and_then(|f| f.secret.clone()));
+fn AlertsSection(id: &'static str, now: RwSignal<DateTime<Utc>>) -> impl IntoView {
+    let billing = use_billing();
+    let state = billing.state();
+    let log = RwSignal::new(None::<DeliveryLog>);
+    let secret = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let now = RwSignal::new(
-        fixture
-            .as_ref()
-            .and_then(|f| parse_utc(f.now))
-            .unwrap_or_else(clock_now),
-    );
 
     // Read again when the billing state moves (a usage record or a change may
     // have raised an alert), and every few seconds while one is on its way.
     let reload = RwSignal::new(0u32);
     let moved = Memo::new(move |_| state.with(|s| (s.flex.version, s.usage.flex_spend)));
-    if !fixed {
-        let ws = ws.clone();
-        let loaded = LocalResource::new(move || {
-            moved.track();
-            reload.track();
-            let ws = ws.clone();
-            async move { api::deliveries(&ws).await }
+    let loaded = LocalResource::new(move || {
+        moved.track();
+        reload.track();
+        billing.backend().deliveries()
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(answer)) = loaded.get() {
+            now.set(billing.backend().now());
+            log.set(Some(answer));
+        }
+    });
+    use_interval(WHILE_SENDING, move || {
+        let sending = log.with_untracked(|l| {
+            l.as_ref()
+                .is_some_and(|l| l.deliveries.iter().any(|d| d.state.is_open()))
         });
-        Effect::new(move |_| {
-            if let Some(Ok(answer)) = loaded.get() {
-                now.set(clock_now());
-                log.set(Some(answer));
-            }
-        });
-        // "3 minutes ago" stays true as time passes.
-        let clock = set_interval_with_handle(move || now.set(clock_now()), TICK).ok();
-        let tick = set_interval_with_handle(
-            move || {
-                let sending = log.with_untracked(|l| {
-                    l.as_ref().is_some_and(|l| {
-                        l.deliveries
-                            .iter()
-                            .any(|d| d.state == "pending" || d.state == "retrying")
-                    })
-                });
-                if sending {
-                    reload.update(|n| *n += 1);
-                }
-            },
-            WHILE_SENDING,
-        )
-        .ok();
-        on_cleanup(move || {
-            for t in [tick, clock].into_iter().flatten() {
-                t.clear();
-            }
-        });
-    }
+        if sending {
+            reload.update(|n| *n += 1);
+        }
+    });
 
     let typed = RwSignal::new(String::new());
-    let save = {
-        let ws = ws.clone();
-        move || {
-            if busy.get_untracked() || fixed {
-                return;
-            }
-            busy.set(true);
-            error.set(None);
-            let ws = ws.clone();
-            let url = typed.get_untracked();
-            leptos::task::spawn_local(async move {
-                let answer = api::set_webhook(&ws, &url).await;
-                let _ = busy.try_set(false);
-                match answer {
-                    Ok(info) => {
-                        let _ = secret.try_set(info.secret);
-                        let _ = typed.try_set(String::new());
-                        let _ = reload.try_update(|n| *n += 1);
-                    }
-                    Err(e) => {
-                        let _ = error.try_set(Some(e.message()));
-                    }
-                }
-            });
+    let save = move || {
+        if busy.get_untracked() {
+            return;
         }
-    };
-    let remove = {
-        let ws = ws.clone();
-        move || {
-            if busy.get_untracked() || fixed {
-                return;
-            }
-            busy.set(true);
-            error.set(None);
-            let ws = ws.clone();
-            leptos::task::spawn_local(async move {
-                let answer = api::delete_webhook(&ws).await;
-                let _ = busy.try_set(false);
-                match answer {
-                    Ok(()) => {
-                        let _ = secret.try_set(None);
-                        let _ = reload.try_update(|n| *n += 1);
-                    }
-                    Err(e) => {
-                        let _ = error.try_set(Some(e.message()));
-                    }
+        busy.set(true);
+        error.set(None);
+        let sent = billing.backend().set_webhook(typed.get_untracked());
+        leptos::task::spawn_local(async move {
+            let answer = sent.await;
+            let _ = busy.try_set(false);
+            match answer {
+                Ok(info) => {
+                    let _ = secret.try_set(info.secret);
+                    let _ = typed.try_set(String::new());
+                    let _ = reload.try_update(|n| *n += 1);
                 }
-            });
-        }
+                Err(e) => {
+                    let _ = error.try_set(Some(e.message()));
+                }
+            }
+        });
     };
+    let remove = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let sent = billing.backend().delete_webhook();
+        leptos::task::spawn_local(async move {
+            let answer = sent.await;
+            let _ = busy.try_set(false);
+            match answer {
+                Ok(()) => {
+                    let _ = secret.try_set(None);
+                    let _ = reload.try_update(|n| *n += 1);
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e.message()));
+                }
+            }
+        });
+    };
+    // The preview's "just registered": this address typed and saved.
+    if let Preset::Registered(url) = Preset::current() {
+        typed.set(url);
+        save();
+    }
 
     let title_id = format!("{id}-alerts-title");
     let input_id = format!("{id}-webhook-url");
@@ -187,10 +146,7 @@ fn AlertsSection(id: &'static str) -> impl IntoView {
                             type="button"
                             class="btn btn--secondary btn--small"
                             aria-busy=move || busy.get().to_string()
-                            on:click={
-                                let remove = remove.clone();
-                                move |_| remove()
-                            }
+                            on:click=move |_| remove()
                         >
                             "Remove webhook"
                         </button>
@@ -200,12 +156,9 @@ fn AlertsSection(id: &'static str) -> impl IntoView {
                 None => view! {
                     <form
                         class="alerts__form"
-                        on:submit={
-                            let save = save.clone();
-                            move |ev: leptos::ev::SubmitEvent| {
-                                ev.prevent_default();
-                                save();
-                            }
+                        on:submit=move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            save();
                         }
                     >
                         <label class="cap-input__label" for=input_id.clone()>"Webhook URL"</label>

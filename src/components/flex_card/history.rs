@@ -1,71 +1,15 @@
 //! The card's "Recent changes": the last three changes from the audit trail,
 //! in the domain's words, and the full history, 20 at a time, in place.
 
-use crate::api::{self, ApiError};
 use crate::hooks::use_billing;
-use billing_domain::{describe_activity, ActivityEntry, ActivityPage};
+use billing_domain::{describe_activity, ActivityEntry};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use std::sync::Arc;
 
 /// How many changes the card shows.
 const RECENT: u32 = 3;
 /// How many changes "Show all" and "Show more" load at a time.
 const PAGE: u32 = 20;
-/// How often relative times ("2 minutes ago") are worded again.
-const TICK: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Preview-only: the card's history from fixed entries (newest first) at a
-/// fixed "now", instead of the API. Provided through context, like
-/// [`Preset`](crate::components::Preset).
-#[derive(Clone, Debug)]
-pub struct HistoryFixture {
-    /// The whole trail, newest first.
-    pub entries: Arc<Vec<ActivityEntry>>,
-    /// The moment the times are counted from.
-    pub now: DateTime<Utc>,
-}
-
-impl HistoryFixture {
-    /// Up to `limit` entries older than `before`, paged as the API pages them.
-    pub fn page(&self, before: Option<i64>, limit: u32) -> ActivityPage {
-        let mut older = self
-            .entries
-            .iter()
-            .filter(|e| before.is_none_or(|b| e.id < b))
-            .cloned();
-        let entries: Vec<ActivityEntry> = older.by_ref().take(limit as usize).collect();
-        let next_before = match older.next() {
-            Some(_) => entries.last().map(|e| e.id),
-            None => None,
-        };
-        ActivityPage {
-            entries,
-            next_before,
-        }
-    }
-}
-
-/// Where the history comes from.
-#[derive(Clone)]
-enum Source {
-    Live(String),
-    Fixed(HistoryFixture),
-}
-
-impl Source {
-    async fn load(self, before: Option<i64>, limit: u32) -> Result<ActivityPage, ApiError> {
-        match self {
-            Source::Live(ws) => api::activity(&ws, before, limit).await,
-            Source::Fixed(f) => Ok(f.page(before, limit)),
-        }
-    }
-}
-
-/// The moment now, from the browser's clock.
-pub(super) fn clock_now() -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
-}
 
 /// A list of changes in words, or the empty state.
 #[component]
@@ -94,25 +38,12 @@ fn Entries(
 pub fn History(
     /// Prefix of the element ids.
     id: &'static str,
+    /// The moment the times are counted from; it moves on as time passes,
+    /// so "just now" becomes "1 minute ago" without a refetch.
+    now: Signal<DateTime<Utc>>,
 ) -> impl IntoView {
-    let state = use_billing().state();
-    let fixture = use_context::<HistoryFixture>();
-    let source = StoredValue::new(match &fixture {
-        Some(f) => Source::Fixed(f.clone()),
-        None => Source::Live(state.with_untracked(|s| s.workspace.slug.clone())),
-    });
-
-    // "Now" ticks, so "just now" becomes "1 minute ago" without a refetch.
-    let now = RwSignal::new(fixture.as_ref().map_or_else(clock_now, |f| f.now));
-    if fixture.is_none() {
-        let tick = set_interval_with_handle(move || now.set(clock_now()), TICK).ok();
-        on_cleanup(move || {
-            if let Some(h) = tick {
-                h.clear();
-            }
-        });
-    }
-    let now = Signal::from(now);
+    let billing = use_billing();
+    let state = billing.state();
 
     let entries = RwSignal::new(Vec::<ActivityEntry>::new());
     let next_before = RwSignal::new(None::<i64>);
@@ -127,8 +58,7 @@ pub fn History(
     let first = LocalResource::new(move || {
         version.track();
         let limit = if all.get() { PAGE } else { RECENT };
-        let source = source.get_value();
-        async move { source.load(None, limit).await }
+        billing.backend().activity(None, limit)
     });
     Effect::new(move |_| {
         let Some(answer) = first.get() else { return };
@@ -148,9 +78,9 @@ pub fn History(
             return;
         };
         loading.set(true);
-        let source = source.get_value();
+        let sent = billing.backend().activity(Some(before), PAGE);
         leptos::task::spawn_local(async move {
-            let answer = source.load(Some(before), PAGE).await;
+            let answer = sent.await;
             let _ = loading.try_set(false);
             match answer {
                 Ok(page) => {

@@ -8,15 +8,16 @@ mod off;
 mod on;
 
 use crate::components::Preset;
-use crate::hooks::use_billing;
+use crate::hooks::{use_billing, use_interval};
 use alerts::Alerts;
-pub use alerts::AlertsFixture;
 use dialogs::{CardDialogs, Confirmations};
 use history::History;
-pub use history::HistoryFixture;
 use leptos::prelude::*;
 use off::OffFace;
 use on::OnFace;
+
+/// How often the card's relative times ("2 minutes ago") are worded again.
+const TICK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The Flex Billing card in every state: off, on with a cap, on without a cap,
 /// and read-only for people who may not manage billing. Shows and changes the
@@ -33,6 +34,9 @@ pub fn FlexCard(
     let enabled = Memo::new(move |_| state.with(|s| s.flex.enabled));
     let can_manage = Memo::new(move |_| state.with(|s| s.viewer.can_manage));
     let live = billing.live();
+    // One clock for the history's and the delivery log's "2 minutes ago".
+    let now = RwSignal::new(billing.backend().now());
+    use_interval(TICK, move || now.set(billing.backend().now()));
 
     let confirmations = Confirmations::new(billing);
     let preset = Preset::current();
@@ -47,7 +51,7 @@ pub fn FlexCard(
             confirmation.confirm();
             true
         }
-        Preset::Live | Preset::Submitted(_) => false,
+        Preset::Live | Preset::Submitted(_) | Preset::Registered(_) => false,
     };
 
     // Off and on are two faces; with or without a cap is a detail of "on", so
@@ -87,8 +91,8 @@ pub fn FlexCard(
                     "Only workspace owners and admins can change Flex Billing. Ask one of them to make changes."
                 </p>
             </Show>
-            <History id=id />
-            <Alerts id=id />
+            <History id=id now=now.into() />
+            <Alerts id=id now=now />
             <CardDialogs id=id confirmations=confirmations inline=inline />
         </section>
     }

@@ -1,9 +1,8 @@
 //! Where a workspace's alerts go: its webhook endpoint, and the delivery log.
 
 use super::error::ApiError;
-use super::extract::{AppJson, Ws};
-use super::openapi::WsPath;
-use crate::store::User;
+use super::extract::{AppJson, Ws, WsPath};
+use crate::service::User;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

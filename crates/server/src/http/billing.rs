@@ -1,11 +1,9 @@
 //! The billing state, the changes to Flex Billing, and their history.
 
 use super::error::ApiError;
-use super::extract::{AppJson, AppQuery, Ws};
-use super::openapi::WsPath;
+use super::extract::{AppJson, AppQuery, Ws, WsPath};
 use super::today;
-use crate::service::MAX_ACTIVITY_PAGE;
-use crate::store::User;
+use crate::service::User;
 use crate::AppState;
 use axum::extract::State;
 use billing_domain::ErrorBody;
@@ -173,8 +171,7 @@ pub async fn activity(
     Ws(ws): Ws,
     AppQuery(q): AppQuery<ActivityQuery>,
 ) -> Result<AppJson<ActivityPage>, ApiError> {
-    let limit = q.limit.unwrap_or(20).min(MAX_ACTIVITY_PAGE);
     Ok(AppJson(
-        s.service.activity(ws, user, q.before, limit).await?,
+        s.service.activity(ws, user, q.before, q.limit).await?,
     ))
 }

@@ -2,11 +2,10 @@
 //! Server-Sent Events.
 
 use super::error::ApiError;
-use super::extract::{SessionCookie, Ws};
-use super::openapi::WsPath;
+use super::extract::{SessionCookie, Ws, WsPath};
 use super::today;
-use crate::service::Service;
-use crate::store::{Db, User};
+use crate::service::{Service, User};
+use crate::store::Db;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};

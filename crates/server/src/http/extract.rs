@@ -4,7 +4,7 @@
 //! bytes or a header itself.
 
 use super::error::ApiError;
-use crate::store::User;
+use crate::service::User;
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::AUTHORIZATION;
@@ -37,6 +37,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Ws {
             Err(ApiError::workspace_not_found())
         }
     }
+}
+
+/// The workspace in the path of every workspace route, as the document describes
+/// it; the [`Ws`] extractor reads and checks it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct WsPath {
+    /// The workspace (its slug). One that is not a slug, or names a workspace
+    /// you are not in, answers 404 `workspace_not_found`.
+    #[param(pattern = "^[a-z0-9-]{1,63}$")]
+    ws: String,
 }
 
 /// Whether `s` can name a workspace: 1 to 63 lowercase letters, digits and dashes.

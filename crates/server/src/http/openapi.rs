@@ -53,18 +53,6 @@ pub const METERING_SCHEME: &str = "metering_token";
 )]
 struct ApiDoc;
 
-/// The workspace in the path of every workspace route, as the document describes
-/// it; the [`Ws`](super::extract::Ws) extractor reads and checks it.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct WsPath {
-    /// The workspace (its slug). One that is not a slug, or names a workspace
-    /// you are not in, answers 404 `workspace_not_found`.
-    #[param(pattern = "^[a-z0-9-]{1,63}$")]
-    ws: String,
-}
-
 /// Answers every workspace route can give.
 const EVERY_WORKSPACE_ROUTE: [(&str, &str); 2] = [
     (

@@ -3,8 +3,8 @@
 
 use super::error::ApiError;
 use super::extract::{AppJson, AppQuery, MaybeUser, SessionCookie};
+use crate::service::User;
 use crate::service::{ServiceError, SESSION_LIFETIME};
-use crate::store::User;
 use crate::{demo, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,8 +1,7 @@
 //! Metering: the platform records usage here with its token.
 
 use super::error::ApiError;
-use super::extract::{AppJson, MeteringToken, Ws};
-use super::openapi::WsPath;
+use super::extract::{AppJson, MeteringToken, Ws, WsPath};
 use super::today;
 use crate::AppState;
 use axum::extract::State;

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("004_sessions_slugs_audit"),
     migration!("005_daily_flex"),
     migration!("006_alerts_outbox"),
+    migration!("007_audit_detail_dropped"),
 ];
 
 #[cfg(test)]

@@ -6,11 +6,17 @@
 //! the cap and the idempotency key hold across servers exactly as they hold
 //! on one. Commits are durable: every connection runs with
 //! `synchronous_commit = on`, and a server with `fsync` off is refused.
+//!
+//! Here: the pool and its transactions. `tx.rs` holds every statement,
+//! `columns.rs` how a row's columns are read, `notify.rs` the announcements
+//! between servers (`NOTIFY` / `LISTEN`), `migrate.rs` the schema steps.
 
+mod columns;
+mod migrate;
+mod notify;
 mod tx;
 
-use super::migrations::MIGRATIONS;
-use super::{Store, StoreError, Tx};
+use super::{Store, StoreError, StoreResult, Tx};
 use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,10 +25,6 @@ use std::time::Duration;
 /// wait on the disk, few enough that several servers fit the default
 /// `max_connections` (100).
 pub const POOL_SIZE: u32 = 16;
-
-/// Taken while the schema is brought up to date, so that servers starting at
-/// the same moment apply each step once (any 64-bit number of our own).
-const MIGRATION_LOCK: i64 = 0x6269_6c6c_696e_6721; // "billing!"
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
@@ -106,17 +108,11 @@ type OpenResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 #[derive(Clone)]
 pub struct PgStore {
     pool: r2d2::Pool<Manager>,
+    /// For the listening connection ([`PgStore::listen`]).
     config: std::sync::Arc<postgres::Config>,
+    /// To the thread that sends announcements ([`PgStore::announce`]).
     announcements: std::sync::mpsc::Sender<String>,
 }
-
-/// How long announcements are gathered before one `NOTIFY` transaction sends
-/// them all: `NOTIFY` serializes the commits of the transactions that send it,
-/// so it is kept out of the usage path and batched.
-const GATHER: Duration = Duration::from_millis(20);
-
-/// The channel billing changes are announced on.
-const CHANGES: &str = "billing_changed";
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/db`), checks that commits
@@ -132,15 +128,11 @@ impl PgStore {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager(config.clone()))
             .map_err(|e| format!("cannot connect to {}: {e}", redact(url)))?;
-        let (announcements, gathered) = std::sync::mpsc::channel();
         let store = PgStore {
-            pool: pool.clone(),
+            announcements: notify::start_announcing(pool.clone())?,
+            pool,
             config: std::sync::Arc::new(config),
-            announcements,
         };
-        std::thread::Builder::new()
-            .name("pg-announce".into())
-            .spawn(move || announce_batches(pool, gathered))?;
         let mut conn = store.pool.get()?;
         let fsync: String = conn.client.query_one("SHOW fsync", &[])?.get(0);
         if fsync != "on" {
@@ -150,7 +142,7 @@ impl PgStore {
                     .into(),
             );
         }
-        migrate(&mut conn.client)?;
+        migrate::migrate(&mut conn.client)?;
         Ok(store)
     }
 
@@ -167,66 +159,6 @@ impl PgStore {
             .client
             .query("SELECT slug FROM workspaces ORDER BY id", &[])?;
         Ok(rows.iter().map(|r| r.get("slug")).collect())
-    }
-
-    /// Seeds the demo workspaces and people into an empty database. Answers whether it did.
-    pub fn seed_demo_if_empty(&self) -> StoreResult<bool> {
-        let mut conn = self.pool.get()?;
-        tx::seed_demo_if_empty(&mut conn.client)
-    }
-
-    /// Announces that `slug`'s billing changed to every server on this
-    /// database (this one included), within [`GATHER`].
-    pub fn announce(&self, slug: &str) {
-        let _ = self.announcements.send(slug.to_string());
-    }
-
-    /// Listens for changes announced by any server on this database, on a
-    /// connection and thread of its own, for as long as the process runs.
-    /// A lost connection is made again (after 1 s, doubling up to 30 s); then
-    /// `changed(None)`, as announcements may have been missed meanwhile.
-    pub fn listen(&self, changed: impl Fn(Option<&str>) + Send + 'static) {
-        let config = self.config.clone();
-        let spawned = std::thread::Builder::new()
-            .name("pg-listen".into())
-            .spawn(move || {
-                let mut wait = Duration::from_secs(1);
-                let mut first = true;
-                loop {
-                    let listening = config.connect(NoTls).and_then(|mut client| {
-                        client.batch_execute(&format!("LISTEN {CHANGES}"))?;
-                        Ok(client)
-                    });
-                    match listening {
-                        Ok(mut client) => {
-                            wait = Duration::from_secs(1);
-                            if !first {
-                                changed(None);
-                            }
-                            first = false;
-                            use postgres::fallible_iterator::FallibleIterator;
-                            let mut notifications = client.notifications();
-                            let mut incoming = notifications.blocking_iter();
-                            loop {
-                                match incoming.next() {
-                                    Ok(Some(n)) => changed(Some(n.payload())),
-                                    Ok(None) => break,
-                                    Err(e) => {
-                                        tracing::warn!("listening for billing changes: {e}");
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                        Err(e) => tracing::warn!("cannot listen for billing changes: {e}"),
-                    }
-                    std::thread::sleep(wait);
-                    wait = (wait * 2).min(Duration::from_secs(30));
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::error!("cannot start listening for billing changes: {e}");
-        }
     }
 
     /// Runs `f` in a transaction on a pooled connection: read-only on one
@@ -258,73 +190,6 @@ impl PgStore {
         tx.tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }
-}
-
-use super::StoreResult;
-
-/// Sends what was announced, gathered for [`GATHER`] and each slug once, in
-/// one `NOTIFY` transaction; until every sender is gone.
-fn announce_batches(pool: r2d2::Pool<Manager>, gathered: std::sync::mpsc::Receiver<String>) {
-    while let Ok(first) = gathered.recv() {
-        let mut slugs = std::collections::BTreeSet::from([first]);
-        let until = std::time::Instant::now() + GATHER;
-        while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
-            match gathered.recv_timeout(left) {
-                Ok(slug) => {
-                    slugs.insert(slug);
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        let slugs: Vec<String> = slugs.into_iter().collect();
-        let sent = pool.get().map_err(StoreError::from).and_then(|mut conn| {
-            conn.client
-                .execute(
-                    &format!("SELECT pg_notify('{CHANGES}', s) FROM unnest($1::text[]) AS s"),
-                    &[&slugs],
-                )
-                .map_err(StoreError::from)
-        });
-        if let Err(e) = sent {
-            tracing::warn!("announcing billing changes: {e}");
-        }
-    }
-}
-
-/// Brings the schema up to date under an advisory lock: a second server
-/// starting at the same moment waits, then finds every step applied.
-fn migrate(client: &mut Client) -> OpenResult<()> {
-    let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-             version    INTEGER PRIMARY KEY,
-             name       TEXT NOT NULL,
-             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-         )",
-    )?;
-    let applied: i64 = tx
-        .query_one("SELECT COUNT(*) FROM schema_migrations", &[])?
-        .get(0);
-    let applied = applied as usize;
-    if applied > MIGRATIONS.len() {
-        return Err(format!(
-            "the database has {applied} schema steps and this server knows {}: run the newer server",
-            MIGRATIONS.len()
-        )
-        .into());
-    }
-    for (i, m) in MIGRATIONS.iter().enumerate().skip(applied) {
-        tx.batch_execute(m.postgres)
-            .map_err(|e| format!("schema step {}: {}", m.name, StoreError::from(e)))?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-            &[&(i as i32 + 1), &m.name],
-        )?;
-    }
-    tx.commit()?;
-    Ok(())
 }
 
 /// `url` without its password, for messages.

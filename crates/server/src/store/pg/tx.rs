@@ -14,19 +14,20 @@
 //! second of two retries finds the first's record once the lock is its), and
 //! the unique key `(workspace_id, idempotency_key)` stands behind it.
 
-use crate::demo::DEMO_USERS;
+use crate::store::mapping::{self, Columns};
 use crate::store::{
-    at_text, credits, e4, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery,
-    StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, User, WorkspaceRow,
+    e4, roles_sql, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery,
+    NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, UserRow, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, DeliveryAttempt, Draw, FlexSettings, FlexSnapshot,
-    Money, PlanInterval, Role, WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, FlexSnapshot, Money,
+    Role, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use postgres::types::ToSql;
-use postgres::{Client, Row, Statement, Transaction};
+use postgres::{Row, Statement, Transaction};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// An open transaction and its connection's prepared statements.
 pub(super) struct PgTx<'c> {
@@ -36,7 +37,7 @@ pub(super) struct PgTx<'c> {
     pub(super) write: bool,
 }
 
-/// The columns every workspace read takes, for [`workspace_from_row`].
+/// The columns every workspace read takes, for [`mapping::workspace`].
 macro_rules! workspace_select {
     ($($rest:literal),*) => {
         concat!(
@@ -59,35 +60,19 @@ const MEMBER_WORKSPACE_LOCKED: &str = workspace_select!(
 const WORKSPACE: &str = workspace_select!(" FROM workspaces w WHERE w.slug = $1");
 const WORKSPACE_LOCKED: &str = workspace_select!(" FROM workspaces w WHERE w.slug = $1 FOR UPDATE");
 
-fn workspace_from_row(r: &Row) -> StoreResult<WorkspaceRow> {
-    let interval: String = r.try_get("plan_interval")?;
-    let interval = PlanInterval::parse(&interval)
-        .ok_or_else(|| StoreError(format!("unknown plan interval {interval:?}")))?;
-    Ok(WorkspaceRow {
-        id: r.try_get("id")?,
-        slug: r.try_get("slug")?,
-        name: r.try_get("name")?,
-        plan_name: r.try_get("plan_name")?,
-        interval,
-        anchor: r.try_get("plan_anchor")?,
-        included: credits(r.try_get("included_e4")?),
-        flex_rate: Money::from_cents(r.try_get("flex_rate_cents")?),
-        prepaid_rate: Money::from_cents(r.try_get("prepaid_rate_cents")?),
-        prepaid_balance: credits(r.try_get("prepaid_e4")?),
-        flex: FlexSettings {
-            enabled: r.try_get("flex_enabled")?,
-            cap: r
-                .try_get::<_, Option<i64>>("flex_cap_cents")?
-                .map(Money::from_cents),
-            default_cap: interval.default_cap(),
-            version: r.try_get::<_, i64>("flex_version")? as u64,
-        },
-    })
-}
+/// The people e-mailed a workspace's alerts: those who may manage its billing.
+static BILLING_MANAGERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.workspace_id = $1 AND m.role IN {} ORDER BY u.id",
+        roles_sql(Role::can_manage_billing)
+    )
+});
 
-fn role(text: &str) -> StoreResult<Role> {
-    Role::parse(text).ok_or_else(|| StoreError(format!("unknown role {text:?}")))
-}
+/// Held by a write transaction that counts workspaces until it ends, so that
+/// two servers seeding an empty database at once seed it once (any 64-bit
+/// number of our own).
+const WORKSPACE_COUNT_LOCK: i64 = 0x6269_6c6c_7365_6564; // "billseed"
 
 impl PgTx<'_> {
     /// `sql`, prepared once per connection.
@@ -109,13 +94,29 @@ impl PgTx<'_> {
         Ok(self.tx.query(&s, params)?)
     }
 
-    fn query_opt(
+    /// Every row `sql` answers, each read by `map`.
+    fn all<T>(
         &mut self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> StoreResult<Option<Row>> {
+        map: fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.query(sql, params)?.iter().map(|r| map(r)).collect()
+    }
+
+    /// The row `sql` answers, if any, read by `map`.
+    fn first<T>(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+        map: fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
         let s = self.statement(sql)?;
-        Ok(self.tx.query_opt(&s, params)?)
+        self.tx
+            .query_opt(&s, params)?
+            .as_ref()
+            .map(|r| map(r))
+            .transpose()
     }
 
     fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
@@ -135,10 +136,9 @@ impl Tx for PgTx<'_> {
         } else {
             MEMBER_WORKSPACE
         };
-        match self.query_opt(sql, &[&slug, &user_id])? {
-            Some(r) => Ok(Some((workspace_from_row(&r)?, role(r.try_get("role")?)?))),
-            None => Ok(None),
-        }
+        self.first(sql, &[&slug, &user_id], |r| {
+            Ok((mapping::workspace(r)?, mapping::role(r)?))
+        })
     }
 
     fn workspace_by_slug(&mut self, slug: &str) -> StoreResult<Option<WorkspaceRow>> {
@@ -147,9 +147,7 @@ impl Tx for PgTx<'_> {
         } else {
             WORKSPACE
         };
-        self.query_opt(sql, &[&slug])?
-            .map(|r| workspace_from_row(&r))
-            .transpose()
+        self.first(sql, &[&slug], mapping::workspace)
     }
 
     fn update_flex(&mut self, workspace_id: i64, flex: &FlexSettings) -> StoreResult<()> {
@@ -174,13 +172,12 @@ impl Tx for PgTx<'_> {
         let json =
             |v: &FlexSnapshot| serde_json::to_value(v).map_err(|e| StoreError(e.to_string()));
         self.execute(
-            "INSERT INTO audit_log (workspace_id, user_id, action, detail, at, old_value, new_value)
-             VALUES ($1, $2, $3, $4, now(), $5, $6)",
+            "INSERT INTO audit_log (workspace_id, user_id, action, at, old_value, new_value)
+             VALUES ($1, $2, $3, now(), $4, $5)",
             &[
                 &workspace_id,
                 &user_id,
-                &line.action,
-                &line.detail,
+                &line.action.as_str(),
                 &json(&line.old)?,
                 &json(&line.new)?,
             ],
@@ -194,7 +191,7 @@ impl Tx for PgTx<'_> {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<ActivityEntry>> {
-        let rows = self.query(
+        self.all(
             "SELECT a.id, a.at, u.email, a.action, a.old_value, a.new_value
                FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
               WHERE a.workspace_id = $1 AND a.id < $2
@@ -204,22 +201,8 @@ impl Tx for PgTx<'_> {
                 &before.unwrap_or(i64::MAX),
                 &i64::from(limit),
             ],
-        )?;
-        let snapshot = |v: Option<serde_json::Value>| {
-            v.and_then(|v| serde_json::from_value::<FlexSnapshot>(v).ok())
-        };
-        rows.iter()
-            .map(|r| {
-                Ok(ActivityEntry {
-                    id: r.try_get("id")?,
-                    at: at_text(r.try_get("at")?),
-                    actor: r.try_get("email")?,
-                    action: r.try_get("action")?,
-                    old: snapshot(r.try_get("old_value")?),
-                    new: snapshot(r.try_get("new_value")?),
-                })
-            })
-            .collect()
+            mapping::activity_entry,
+        )
     }
 
     fn cycle_totals(
@@ -227,43 +210,22 @@ impl Tx for PgTx<'_> {
         workspace_id: i64,
         cycle_start: NaiveDate,
     ) -> StoreResult<CycleTotals> {
-        let Some(r) = self.query_opt(
+        let totals = self.first(
             "SELECT included_e4, prepaid_e4, flex_e4, flex_cost_cents, blocked_version
                FROM cycle_totals WHERE workspace_id = $1 AND cycle_start = $2",
             &[&workspace_id, &cycle_start],
-        )?
-        else {
-            return Ok(CycleTotals::default());
-        };
-        Ok(CycleTotals {
-            included: credits(r.try_get("included_e4")?),
-            prepaid: credits(r.try_get("prepaid_e4")?),
-            flex: credits(r.try_get("flex_e4")?),
-            flex_cost: Money::from_cents(r.try_get("flex_cost_cents")?),
-            blocked_version: r
-                .try_get::<_, Option<i64>>("blocked_version")?
-                .map(|v| v as u64),
-        })
+            mapping::cycle_totals,
+        )?;
+        Ok(totals.unwrap_or_default())
     }
 
     fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>> {
-        let Some(r) = self.query_opt(
+        self.first(
             "SELECT credits_e4, included_e4, prepaid_e4, flex_e4, flex_cost_cents
                FROM usage_events WHERE workspace_id = $1 AND idempotency_key = $2",
             &[&workspace_id, &key],
-        )?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(StoredUsage {
-            credits: credits(r.try_get("credits_e4")?),
-            draw: Draw {
-                included: credits(r.try_get("included_e4")?),
-                prepaid: credits(r.try_get("prepaid_e4")?),
-                flex: credits(r.try_get("flex_e4")?),
-                flex_cost: Money::from_cents(r.try_get("flex_cost_cents")?),
-            },
-        }))
+            mapping::stored_usage,
+        )
     }
 
     fn insert_usage(
@@ -318,19 +280,12 @@ impl Tx for PgTx<'_> {
     }
 
     fn flex_by_day(&mut self, workspace_id: i64, from: NaiveDate) -> StoreResult<Vec<DaySpend>> {
-        let rows = self.query(
+        self.all(
             "SELECT day, flex_cost_cents FROM daily_flex
               WHERE workspace_id = $1 AND day >= $2 AND flex_cost_cents > 0 ORDER BY day",
             &[&workspace_id, &from],
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok(DaySpend {
-                    day: r.try_get("day")?,
-                    spend: Money::from_cents(r.try_get("flex_cost_cents")?),
-                })
-            })
-            .collect()
+            mapping::day_spend,
+        )
     }
 
     fn insert_blocked(
@@ -355,36 +310,24 @@ impl Tx for PgTx<'_> {
     }
 
     fn users(&mut self) -> StoreResult<Vec<String>> {
-        let rows = self.query("SELECT email FROM users ORDER BY id", &[])?;
-        rows.iter().map(|r| Ok(r.try_get("email")?)).collect()
+        self.all("SELECT email FROM users ORDER BY id", &[], mapping::email)
     }
 
-    fn user_by_email(&mut self, email: &str) -> StoreResult<Option<User>> {
-        let Some(r) = self.query_opt("SELECT id, email FROM users WHERE email = $1", &[&email])?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(User {
-            id: r.try_get("id")?,
-            email: r.try_get("email")?,
-        }))
+    fn user_by_email(&mut self, email: &str) -> StoreResult<Option<UserRow>> {
+        self.first(
+            "SELECT id, email FROM users WHERE email = $1",
+            &[&email],
+            mapping::user,
+        )
     }
 
     fn workspaces_of(&mut self, user_id: i64) -> StoreResult<Vec<WorkspaceLink>> {
-        let rows = self.query(
+        self.all(
             "SELECT w.slug, w.name, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
               WHERE m.user_id = $1 ORDER BY w.id",
             &[&user_id],
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok(WorkspaceLink {
-                    slug: r.try_get("slug")?,
-                    name: r.try_get("name")?,
-                    role: role(r.try_get("role")?)?,
-                })
-            })
-            .collect()
+            mapping::workspace_link,
+        )
     }
 
     fn create_session(
@@ -406,22 +349,13 @@ impl Tx for PgTx<'_> {
         token_hash: &str,
         now: At,
         idle_since: At,
-    ) -> StoreResult<Option<(User, At)>> {
-        let Some(r) = self.query_opt(
+    ) -> StoreResult<Option<(UserRow, At)>> {
+        self.first(
             "SELECT u.id, u.email, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
               WHERE s.token = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
             &[&token_hash, &now, &idle_since],
-        )?
-        else {
-            return Ok(None);
-        };
-        Ok(Some((
-            User {
-                id: r.try_get("id")?,
-                email: r.try_get("email")?,
-            },
-            r.try_get("last_seen_at")?,
-        )))
+            |r| Ok((mapping::user(r)?, r.moment("last_seen_at")?)),
+        )
     }
 
     fn touch_session(&mut self, token_hash: &str, now: At) -> StoreResult<()> {
@@ -437,19 +371,20 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize> {
+        let n = self.execute(
+            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
+            &[&now, &idle_since],
+        )?;
+        Ok(n as usize)
+    }
+
     fn webhook(&mut self, workspace_id: i64) -> StoreResult<Option<StoredWebhook>> {
-        let Some(r) = self.query_opt(
+        self.first(
             "SELECT url, secret, created_at FROM webhooks WHERE workspace_id = $1",
             &[&workspace_id],
-        )?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(StoredWebhook {
-            url: r.try_get("url")?,
-            secret: r.try_get("secret")?,
-            created_at: r.try_get("created_at")?,
-        }))
+            mapping::webhook,
+        )
     }
 
     fn set_webhook(&mut self, workspace_id: i64, hook: &StoredWebhook) -> StoreResult<()> {
@@ -474,37 +409,41 @@ impl Tx for PgTx<'_> {
         &mut self,
         workspace_id: i64,
         cycle_start: NaiveDate,
-        event_type: &str,
+        event_type: EventType,
     ) -> StoreResult<bool> {
         let added = self.execute(
             "INSERT INTO alerts_raised (workspace_id, cycle_start, event_type) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
-            &[&workspace_id, &cycle_start, &event_type],
+            &[&workspace_id, &cycle_start, &event_type.as_str()],
         )?;
         Ok(added == 1)
     }
 
     fn billing_managers(&mut self, workspace_id: i64) -> StoreResult<Vec<String>> {
-        let rows = self.query(
-            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-              WHERE m.workspace_id = $1 AND m.role IN ('owner', 'admin') ORDER BY u.id",
-            &[&workspace_id],
-        )?;
-        rows.iter().map(|r| Ok(r.try_get("email")?)).collect()
+        let sql: &'static str = &BILLING_MANAGERS;
+        self.all(sql, &[&workspace_id], mapping::email)
     }
 
     fn enqueue(&mut self, workspace_id: i64, d: &NewDelivery, now: At) -> StoreResult<()> {
         self.execute(
             "INSERT INTO outbox (workspace_id, event_id, channel, event_type, target, payload, created_at, next_attempt_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-            &[&workspace_id, &d.event_id, &d.channel, &d.event_type, &d.target, &d.payload, &now],
+            &[
+                &workspace_id,
+                &d.event_id,
+                &d.channel.as_str(),
+                &d.event_type.as_str(),
+                &d.target,
+                &d.payload,
+                &now,
+            ],
         )?;
         Ok(())
     }
 
     fn take_due(&mut self, now: At, lease_until: At, limit: u32) -> StoreResult<Vec<DueDelivery>> {
         // SKIP LOCKED: another server taking deliveries at the same moment takes others.
-        let rows = self.query(
+        let due = self.all(
             "SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, w.secret,
                     (SELECT COUNT(*) FROM delivery_attempts a WHERE a.outbox_id = o.id) AS attempts
                FROM outbox o LEFT JOIN webhooks w ON w.workspace_id = o.workspace_id
@@ -512,22 +451,8 @@ impl Tx for PgTx<'_> {
               ORDER BY o.next_attempt_at, o.id LIMIT $2
                 FOR UPDATE OF o SKIP LOCKED",
             &[&now, &i64::from(limit)],
+            mapping::due_delivery,
         )?;
-        let due = rows
-            .iter()
-            .map(|r| {
-                Ok(DueDelivery {
-                    id: r.try_get("id")?,
-                    event_id: r.try_get("event_id")?,
-                    channel: r.try_get("channel")?,
-                    target: r.try_get("target")?,
-                    payload: r.try_get("payload")?,
-                    created_at: r.try_get("created_at")?,
-                    secret: r.try_get("secret")?,
-                    attempts: r.try_get::<_, i64>("attempts")? as u32,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
         for d in &due {
             self.execute(
                 "UPDATE outbox SET next_attempt_at = $2 WHERE id = $1",
@@ -563,92 +488,74 @@ impl Tx for PgTx<'_> {
     }
 
     fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
-        let rows = self.query(
+        let outbox = self.all(
             "SELECT id, event_id, channel, event_type, target, created_at, next_attempt_at,
                     delivered_at, gave_up_at
                FROM outbox WHERE workspace_id = $1 ORDER BY id DESC LIMIT $2",
             &[&workspace_id, &i64::from(limit)],
+            mapping::outbox_row,
         )?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let id: i64 = r.try_get("id")?;
-            let delivered: Option<At> = r.try_get("delivered_at")?;
-            let gave_up: Option<At> = r.try_get("gave_up_at")?;
-            let next: Option<At> = r.try_get("next_attempt_at")?;
-            let attempts = self
-                .query(
+        outbox
+            .into_iter()
+            .map(|row| {
+                let attempts = self.all(
                     "SELECT at, status_code, error FROM delivery_attempts WHERE outbox_id = $1 ORDER BY id",
-                    &[&id],
-                )?
-                .iter()
-                .map(|a| {
-                    Ok(DeliveryAttempt {
-                        at: at_text(a.try_get("at")?),
-                        status: a.try_get::<_, Option<i32>>("status_code")?.map(|s| s as u16),
-                        error: a.try_get("error")?,
-                    })
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-            let state = crate::store::delivery_state(
-                delivered.is_some(),
-                gave_up.is_some(),
-                !attempts.is_empty(),
-            );
-            out.push(Delivery {
-                id: r.try_get("event_id")?,
-                event_type: r.try_get("event_type")?,
-                channel: r.try_get("channel")?,
-                target: r.try_get("target")?,
-                created_at: at_text(r.try_get("created_at")?),
-                state: state.into(),
-                next_attempt_at: if delivered.is_none() && gave_up.is_none() {
-                    next.map(at_text)
-                } else {
-                    None
-                },
-                attempts,
-            });
+                    &[&row.id],
+                    mapping::delivery_attempt,
+                )?;
+                Ok(row.with_attempts(attempts))
+            })
+            .collect()
+    }
+
+    fn workspace_count(&mut self) -> StoreResult<i64> {
+        if self.write {
+            // Its own statement, before the count: under READ COMMITTED the
+            // count's snapshot is taken once the lock is ours, so it sees what
+            // a writer who held it before committed.
+            self.execute("SELECT pg_advisory_xact_lock($1)", &[&WORKSPACE_COUNT_LOCK])?;
         }
-        Ok(out)
+        self.first("SELECT COUNT(*) AS n FROM workspaces", &[], |r| r.int("n"))
+            .map(|n| n.unwrap_or(0))
     }
 
-    fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize> {
-        let n = self.execute(
-            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
-            &[&now, &idle_since],
-        )?;
-        Ok(n as usize)
+    fn insert_workspace(&mut self, w: &NewWorkspace) -> StoreResult<i64> {
+        self.first(
+            "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
+                                     flex_rate_cents, prepaid_rate_cents, prepaid_e4, flex_enabled, flex_cap_cents)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            &[
+                &w.slug,
+                &w.name,
+                &w.plan_name,
+                &w.interval.noun(),
+                &w.anchor,
+                &e4(w.included)?,
+                &w.flex_rate.cents(),
+                &w.prepaid_rate.cents(),
+                &e4(w.prepaid_balance)?,
+                &w.flex.enabled,
+                &w.flex.cap.map(Money::cents),
+            ],
+            |r| r.int("id"),
+        )?
+        .ok_or_else(|| StoreError("the new workspace has no id".into()))
     }
-}
 
-/// Seeds the demo if the database has no workspace yet. Answers whether it
-/// did. The same demo as the SQLite store's (see its `seed_demo_if_empty`).
-/// Two servers seeding at once: the table lock makes the second find the first's.
-pub(super) fn seed_demo_if_empty(client: &mut Client) -> StoreResult<bool> {
-    let mut tx = client.transaction()?;
-    tx.batch_execute("LOCK TABLE workspaces IN SHARE ROW EXCLUSIVE MODE")?;
-    let count: i64 = tx.query_one("SELECT COUNT(*) FROM workspaces", &[])?.get(0);
-    if count > 0 {
-        return Ok(false);
+    fn insert_user(&mut self, email: &str) -> StoreResult<i64> {
+        self.first(
+            "INSERT INTO users (email) VALUES ($1) RETURNING id",
+            &[&email],
+            |r| r.int("id"),
+        )?
+        .ok_or_else(|| StoreError("the new person has no id".into()))
     }
-    tx.batch_execute(
-        "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor, included_e4,
-                                 flex_rate_cents, prepaid_rate_cents, prepaid_e4, flex_enabled, flex_cap_cents)
-         VALUES ('acme', 'Acme Robotics', 'Growth', 'month', '2025-01-01', 300000, 400, 300, 100000, false, NULL),
-                ('globex', 'Globex', 'Enterprise', 'year', '2025-03-01', 3600000, 400, 300, 0, true, 120000)",
-    )?;
-    for (email, role) in DEMO_USERS {
-        let user_id: i64 = tx
-            .query_one(
-                "INSERT INTO users (email) VALUES ($1) RETURNING id",
-                &[&email],
-            )?
-            .get(0);
-        tx.execute(
-            "INSERT INTO memberships (workspace_id, user_id, role) SELECT id, $1, $2 FROM workspaces",
-            &[&user_id, &role.as_str()],
+
+    fn add_member(&mut self, workspace_id: i64, user_id: i64, role: Role) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, $3)",
+            &[&workspace_id, &user_id, &role.as_str()],
         )?;
+        Ok(())
     }
-    tx.commit()?;
-    Ok(true)
 }

@@ -4,6 +4,7 @@
 //! [`writer`]); reads use a small pool of read connections, which WAL lets
 //! run beside the writer, so polling pages never queue behind metering.
 
+mod columns;
 mod tx;
 mod writer;
 
@@ -136,11 +137,6 @@ impl SqliteStore {
             Ok(slugs.collect::<rusqlite::Result<_>>()?)
         })
     }
-
-    /// Seeds the demo workspaces and people into an empty database. Answers whether it did.
-    pub fn seed_demo_if_empty(&self) -> Result<bool, StoreError> {
-        self.with(tx::seed_demo_if_empty)
-    }
 }
 
 impl Store for SqliteStore {
@@ -198,18 +194,6 @@ mod tests {
             .unwrap();
         assert_eq!(steps, MIGRATIONS.len());
         migrate(&mut conn).expect("a second start finds every step applied");
-    }
-
-    #[test]
-    fn the_demo_is_seeded_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = SqliteStore::open(&dir.path().join("b.sqlite3")).unwrap();
-        assert!(db.seed_demo_if_empty().unwrap());
-        assert!(!db.seed_demo_if_empty().unwrap());
-        let members: i64 = db
-            .with(|c| c.query_row("SELECT COUNT(*) FROM memberships", [], |r| r.get(0)))
-            .unwrap();
-        assert_eq!(members, 6);
     }
 
     #[test]

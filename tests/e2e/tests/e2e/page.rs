@@ -402,6 +402,9 @@ where
     F: FnOnce(Vec<Page>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    if !harness::page_is_built() {
+        return;
+    }
     // Last run's pictures of this test go, so the folder shows this run only.
     if let Ok(entries) = std::fs::read_dir(harness::screenshot_dir()) {
         let prefix = format!("{name}--");

