@@ -1,7 +1,7 @@
 //! This cycle's flex spend as a picture: cumulative spend by day, the cap as
 //! a line, and the forecast dashed to the reset.
 
-use billing_domain::{human_date, spend_line, BillingState, Money};
+use billing_domain::{human_date, spend_line, BillingState, Forecast, Money};
 use leptos::prelude::*;
 
 /// The drawing's size in its own units (it scales to the card's width).
@@ -16,8 +16,15 @@ pub fn SpendChart(
     /// The billing state to draw.
     #[prop(into)]
     state: Signal<BillingState>,
+    /// Where its flex spend is heading ([`BillingState::forecast`]), worked
+    /// out once by the card for the sentence, the meter and this drawing.
+    #[prop(into)]
+    forecast: Signal<Option<Forecast>>,
 ) -> impl IntoView {
-    let drawing = Memo::new(move |_| state.with(Drawing::of));
+    let drawing = Memo::new(move |_| {
+        let forecast = forecast.get();
+        state.with(|s| Drawing::of(s, forecast))
+    });
     view! {
         <svg
             class="spend-chart"
@@ -55,9 +62,8 @@ struct Drawing {
 }
 
 impl Drawing {
-    fn of(s: &BillingState) -> Drawing {
+    fn of(s: &BillingState, forecast: Option<Forecast>) -> Drawing {
         let line = spend_line(&s.cycle, s.today, &s.flex_by_day);
-        let forecast = s.forecast();
         let days = (s.cycle.end - s.cycle.start).num_days().max(1);
         // The top of the drawing: a tenth above the highest of spend, cap and forecast.
         let top = [

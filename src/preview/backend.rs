@@ -102,7 +102,7 @@ impl PreviewServer {
             }
             _ => current.clone(),
         });
-        if in_force.flex.version != current.flex.version {
+        if !in_force.flex.accepts(Some(current.flex.version)) {
             return Err(ApiError::Stale {
                 against: current.flex.clone(),
                 now: Box::new(in_force.clone()),

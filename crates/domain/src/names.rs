@@ -11,7 +11,6 @@ macro_rules! wire_names {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
         }
@@ -33,6 +32,25 @@ macro_rules! wire_names {
                     $( $text => Some($name::$variant), )+
                     _ => None,
                 }
+            }
+        }
+
+        /// A string enum of exactly the names serde writes.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                use utoipa::openapi::schema::{ObjectBuilder, Type};
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
             }
         }
     };
@@ -63,6 +81,31 @@ mod tests {
         round_trips(Channel::ALL, |v| v.as_str(), Channel::parse);
         round_trips(EventType::ALL, |v| v.as_str(), EventType::parse);
         round_trips(AuditAction::ALL, |v| v.as_str(), AuditAction::parse);
+    }
+
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn the_schema_lists_the_wire_names() {
+        fn listed<T: utoipa::PartialSchema>() -> serde_json::Value {
+            serde_json::to_value(T::schema()).unwrap()["enum"].clone()
+        }
+        let wire = |all: Vec<&str>| serde_json::json!(all);
+        assert_eq!(
+            listed::<AuditAction>(),
+            wire(AuditAction::ALL.iter().map(|v| v.as_str()).collect())
+        );
+        assert_eq!(
+            listed::<EventType>(),
+            wire(EventType::ALL.iter().map(|v| v.as_str()).collect())
+        );
+        assert_eq!(
+            listed::<DeliveryState>(),
+            wire(DeliveryState::ALL.iter().map(|v| v.as_str()).collect())
+        );
+        assert_eq!(
+            listed::<Channel>(),
+            wire(Channel::ALL.iter().map(|v| v.as_str()).collect())
+        );
     }
 
     #[test]

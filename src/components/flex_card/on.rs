@@ -91,7 +91,7 @@ pub(super) fn OnFace(
                 .map(|f| view! { <p class="flex-card__forecast" role="status">{f.sentence()}</p> })
         }}
         <Show when=move || charted.get()>
-            <SpendChart state=state />
+            <SpendChart state=state forecast=forecast />
         </Show>
         {controls}
     }
