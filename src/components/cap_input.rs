@@ -2,7 +2,7 @@
 
 use crate::api::ApiError;
 use crate::components::Preset;
-use crate::hooks::use_billing;
+use crate::hooks::{use_billing, use_changed_elsewhere};
 use billing_domain::{cap_field_text, decide_cap_save, CapSave, FlexChange, Money, MIN_CAP_CENTS};
 use leptos::prelude::*;
 
@@ -18,7 +18,8 @@ pub const CAP_INPUT_ID: &str = "flex-cap-input";
 /// [`decide_cap_save`]; an invalid value is explained beside the field and
 /// nothing is sent. A save made against settings someone changed meanwhile
 /// says what changed and keeps the draft, so saving again applies it to the
-/// settings now in force.
+/// settings now in force. A change made elsewhere while a cap is typed is
+/// told in the help text at once, before anything is saved over it.
 #[component]
 pub fn CapInput(
     /// Label text before "(per month)"; must name the cap.
@@ -43,6 +44,16 @@ pub fn CapInput(
     let last_saved = RwSignal::new(None::<Money>);
     let save = billing.request();
     let saving = save.pending();
+    // A change made elsewhere while a new cap is typed: the help text says
+    // what it was, before anything is saved over it.
+    let typing = Signal::derive(move || draft.with(Option::is_some));
+    let elsewhere = use_changed_elsewhere(billing, typing, save);
+    let under_draft = Signal::derive(move || {
+        elsewhere
+            .changed()
+            .get()
+            .map(|c| c.before.changed_under_draft(&c.after, c.who.as_deref()))
+    });
 
     Effect::new(move |_| {
         let Some(answer) = save.answer().get() else {
@@ -168,8 +179,19 @@ pub fn CapInput(
                     "Save"
                 </button>
             </div>
-            <p class="cap-input__hint" id=hint_id>
-                {move || format!("Minimum {minimum}. The most Flex Usage can cost this workspace {}.", per.get())}
+            <p
+                class="cap-input__hint"
+                class:cap-input__hint--changed=move || under_draft.with(Option::is_some)
+                id=hint_id
+                aria-live="polite"
+            >
+                {move || {
+                    under_draft
+                        .get()
+                        .unwrap_or_else(|| {
+                            format!("Minimum {minimum}. The most Flex Usage can cost this workspace {}.", per.get())
+                        })
+                }}
             </p>
             <p class="cap-input__error" id=error_id role="alert" hidden=move || error.with(Option::is_none)>
                 {move || error.get().unwrap_or_default()}

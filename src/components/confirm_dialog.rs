@@ -33,6 +33,10 @@ pub fn ConfirmDialog(
     /// Why the change failed, shown in the dialog.
     #[prop(into)]
     error: Signal<Option<String>>,
+    /// Something the person must know before confirming (a change made
+    /// elsewhere while the dialog was open), announced as it appears.
+    #[prop(into, optional)]
+    notice: Signal<Option<String>>,
     /// Runs when the person confirms.
     on_confirm: Callback<()>,
     /// Element id to focus when the opener no longer exists.
@@ -115,6 +119,9 @@ pub fn ConfirmDialog(
         >
             <h2 class="dialog__title" id=title_id>{title}</h2>
             <div class="dialog__body" id=desc_id>{children()}</div>
+            <p class="dialog__notice" role="alert" hidden=move || notice.with(Option::is_none)>
+                {move || notice.get().unwrap_or_default()}
+            </p>
             <Show when=move || error.with(Option::is_some)>
                 <p class="dialog__error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>

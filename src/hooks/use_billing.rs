@@ -26,9 +26,13 @@ pub struct Billing {
     fetching: RwSignal<bool>,
     live: RwSignal<Option<bool>>,
     refetch: Option<Callback<()>>,
-    change: Action<(FlexChange, Reply), ()>,
+    change: Action<Change, ()>,
     backend: StoredValue<Rc<dyn DynBackend>, LocalStorage>,
 }
+
+/// A change to send: against which state (the one its caller showed; none:
+/// the state shown now), and where its answer goes.
+type Change = (FlexChange, Option<BillingState>, Reply);
 
 /// Where the answer to one caller's change goes.
 #[derive(Clone, Copy)]
@@ -112,8 +116,14 @@ impl Billing {
         let state = RwSignal::new(state);
         let load_error = RwSignal::new(None::<ApiError>);
         let stored = StoredValue::new_local(backend.clone());
-        let change = Action::new_local(move |&(change, reply): &(FlexChange, Reply)| {
-            let sent = state.with_untracked(|s| s.as_ref().map(|s| backend.apply(change, s)));
+        let change = Action::new_local(move |(change, against, reply): &Change| {
+            let (change, reply) = (*change, *reply);
+            // The version sent is the one its caller showed: a dialog's is
+            // the state it opened with (or acknowledged since).
+            let sent = match against {
+                Some(shown) => Some(backend.apply(change, shown)),
+                None => state.with_untracked(|s| s.as_ref().map(|s| backend.apply(change, s))),
+            };
             async move {
                 // No state is shown yet, so there is nothing to change.
                 let Some(sent) = sent else {
@@ -239,18 +249,30 @@ fn accept(state: RwSignal<Option<BillingState>>, new_state: BillingState) {
 /// One caller's changes through the page's change action (see [`Billing::request`]).
 #[derive(Clone, Copy)]
 pub struct Request {
-    change: Action<(FlexChange, Reply), ()>,
+    change: Action<Change, ()>,
     reply: Reply,
 }
 
 impl Request {
-    /// Sends `change`, unless this caller's previous change is still in flight.
+    /// Sends `change` against the state shown now, unless this caller's
+    /// previous change is still in flight.
     pub fn send(self, change: FlexChange) {
+        self.dispatch(change, None);
+    }
+
+    /// Sends `change` against `shown`, the state the caller showed when the
+    /// person decided (a dialog's): a change made since is refused by the
+    /// server rather than overwritten.
+    pub fn send_against(self, change: FlexChange, shown: BillingState) {
+        self.dispatch(change, Some(shown));
+    }
+
+    fn dispatch(self, change: FlexChange, against: Option<BillingState>) {
         if self.reply.pending.get_untracked() {
             return;
         }
         self.reply.pending.set(true);
-        self.change.dispatch((change, self.reply));
+        self.change.dispatch((change, against, self.reply));
     }
 
     /// True while this caller's change is in flight.

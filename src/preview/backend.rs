@@ -76,9 +76,9 @@ impl PreviewServer {
     /// `url` registered as the server registers it: checked by the domain,
     /// kept in the log without its secret, answered with it.
     fn register(&self, url: &str) -> Result<WebhookInfo, ApiError> {
-        let url = webhook_url(url).map_err(|e| ApiError::Failed {
+        let url = webhook_url(url, false).map_err(|e| ApiError::Failed {
             code: e.code().into(),
-            message: e.message().into(),
+            message: e.message(),
         })?;
         let info = WebhookInfo {
             url,

@@ -136,6 +136,78 @@ impl FlexSettings {
         expected.is_none_or(|v| v == self.version)
     }
 
+    /// What someone did to make these settings `now`, as a verb phrase:
+    /// "lowered the cap to $50.00".
+    ///
+    /// ```
+    /// use billing_domain::{FlexSettings, Money};
+    /// let shown = FlexSettings { enabled: true, cap: Some(Money::from_cents(40_000)),
+    ///     default_cap: Money::from_cents(10_000), version: 3 };
+    /// let now = FlexSettings { cap: Some(Money::from_cents(5_000)), version: 4, ..shown.clone() };
+    /// assert_eq!(shown.what_was_done(&now), "lowered the cap to $50.00");
+    /// ```
+    pub fn what_was_done(&self, now: &FlexSettings) -> String {
+        match (self.enabled, now.enabled, self.cap, now.cap) {
+            (true, false, ..) => "turned Flex Billing off".into(),
+            (false, true, _, Some(cap)) => format!("turned Flex Billing on with a {cap} cap"),
+            (false, true, _, None) => "turned Flex Billing on with no cap".into(),
+            (_, _, Some(_), None) => "removed the cap".into(),
+            (_, _, None, Some(cap)) => format!("set a {cap} cap"),
+            (_, _, Some(old), Some(cap)) if cap < old => format!("lowered the cap to {cap}"),
+            (_, _, Some(old), Some(cap)) if cap > old => format!("raised the cap to {cap}"),
+            _ => "changed Flex Billing".into(),
+        }
+    }
+
+    /// For a dialog opened on these settings when `who` (an email; none:
+    /// unknown) made them `now`: "admin@acme.test lowered the cap to $50.00
+    /// while this was open."
+    ///
+    /// ```
+    /// use billing_domain::{FlexSettings, Money};
+    /// let shown = FlexSettings { enabled: true, cap: Some(Money::from_cents(40_000)),
+    ///     default_cap: Money::from_cents(10_000), version: 3 };
+    /// let now = FlexSettings { cap: Some(Money::from_cents(5_000)), version: 4, ..shown.clone() };
+    /// assert_eq!(shown.changed_while_open(&now, Some("admin@acme.test")),
+    ///     "admin@acme.test lowered the cap to $50.00 while this was open.");
+    /// assert_eq!(shown.changed_while_open(&now, None),
+    ///     "Someone lowered the cap to $50.00 while this was open.");
+    /// ```
+    pub fn changed_while_open(&self, now: &FlexSettings, who: Option<&str>) -> String {
+        format!(
+            "{} {} while this was open.",
+            who.unwrap_or("Someone"),
+            self.what_was_done(now)
+        )
+    }
+
+    /// For the cap field, when `who` made these settings `now` while a new
+    /// cap was being typed: what saving the entry would then do.
+    ///
+    /// ```
+    /// use billing_domain::{FlexSettings, Money};
+    /// let shown = FlexSettings { enabled: true, cap: Some(Money::from_cents(40_000)),
+    ///     default_cap: Money::from_cents(10_000), version: 3 };
+    /// let now = FlexSettings { cap: Some(Money::from_cents(5_000)), version: 4, ..shown.clone() };
+    /// assert_eq!(shown.changed_under_draft(&now, Some("admin@acme.test")),
+    ///     "admin@acme.test lowered the cap to $50.00 while you were typing. Saving replaces it with your entry.");
+    /// ```
+    pub fn changed_under_draft(&self, now: &FlexSettings, who: Option<&str>) -> String {
+        let then = if now.enabled {
+            match now.cap {
+                Some(_) => "Saving replaces it with your entry.",
+                None => "Saving sets your entry as the cap.",
+            }
+        } else {
+            "Your entry is kept; Flex Billing must be on to save it."
+        };
+        format!(
+            "{} {} while you were typing. {then}",
+            who.unwrap_or("Someone"),
+            self.what_was_done(now)
+        )
+    }
+
     /// What changed between these settings and `now`, for someone whose
     /// change was made against these: "the cap is now $50.00".
     ///
@@ -194,6 +266,56 @@ mod tests {
             .unwrap();
         assert_eq!(yearly.cap, Some(Money::from_cents(120_000)));
         assert_eq!(yearly.default_cap, Money::from_cents(120_000));
+    }
+
+    #[test]
+    fn what_was_done_while_a_dialog_was_open_is_told_in_words() {
+        let was = |enabled, cap| settings(enabled, cap);
+        let cases = [
+            (
+                was(true, Some(40_000)),
+                was(true, Some(5_000)),
+                "lowered the cap to $50.00",
+            ),
+            (
+                was(true, Some(5_000)),
+                was(true, Some(40_000)),
+                "raised the cap to $400.00",
+            ),
+            (was(true, Some(5_000)), was(true, None), "removed the cap"),
+            (was(true, None), was(true, Some(5_000)), "set a $50.00 cap"),
+            (
+                was(true, Some(5_000)),
+                was(false, None),
+                "turned Flex Billing off",
+            ),
+            (
+                was(false, None),
+                was(true, Some(10_000)),
+                "turned Flex Billing on with a $100.00 cap",
+            ),
+            (
+                was(false, None),
+                was(true, None),
+                "turned Flex Billing on with no cap",
+            ),
+            (
+                was(true, Some(5_000)),
+                was(true, Some(5_000)),
+                "changed Flex Billing",
+            ),
+        ];
+        for (shown, now, done) in cases {
+            assert_eq!(shown.what_was_done(&now), done);
+        }
+        assert_eq!(
+            was(true, Some(5_000)).changed_under_draft(&was(false, None), None),
+            "Someone turned Flex Billing off while you were typing. Your entry is kept; Flex Billing must be on to save it."
+        );
+        assert_eq!(
+            was(true, Some(5_000)).changed_under_draft(&was(true, None), Some("a@b.test")),
+            "a@b.test removed the cap while you were typing. Saving sets your entry as the cap."
+        );
     }
 
     #[test]

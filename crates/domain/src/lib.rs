@@ -50,7 +50,9 @@ pub use notify::{thresholds_crossed, EventType, Threshold};
 pub use plan::{PlanInterval, Role};
 pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};
 pub use usage::{validate_usage, UsageError, ValidUsage, MAX_CREDITS_PER_RECORD, MAX_KEY_LEN};
-pub use webhook_address::{webhook_url, WebhookUrlError, MAX_WEBHOOK_URL};
+pub use webhook_address::{
+    refused_address, webhook_url, RefusedAddress, WebhookUrlError, MAX_WEBHOOK_URL,
+};
 pub use wire::{
     ActivityEntry, ActivityPage, ChangeRequest, Delivery, DeliveryAttempt, DeliveryLog, ErrorBody,
     ErrorDetail, FlexSnapshot, SessionInfo, SetCapRequest, UsageRequest, UsageResponse,

@@ -18,6 +18,10 @@ pub struct Alerts {
     pub wake: Arc<Notify>,
     /// Whether alerts are also emailed to the owners and admins (`--smtp-url`).
     pub email: bool,
+    /// Whether webhooks may be `http://` to this machine
+    /// (`--allow-http-webhooks`, for tests); otherwise `https://` to public
+    /// addresses only.
+    pub allow_http_webhooks: bool,
 }
 
 /// A new event id (`webhook-id`): the same for every attempt at one delivery.
@@ -36,8 +40,8 @@ fn body(event_type: EventType, now: At, data: serde_json::Value) -> String {
 }
 
 impl Alerts {
-    /// Raises `threshold` for `ws` in `cycle` at flex spend `spend`, once a
-    /// cycle: to the webhook, if one is registered, and by email to each
+    /// Raises `threshold` for `ws` in `cycle` at flex spend `spend`, once per
+    /// cap and cycle (a new cap re-arms it): to the webhook, if one is registered, and by email to each
     /// owner and admin, if the server sends email. Answers whether anything
     /// was queued.
     pub fn threshold(
@@ -50,10 +54,10 @@ impl Alerts {
         now: At,
     ) -> StoreResult<bool> {
         let event_type = threshold.event_type();
-        if !tx.raise_once(ws.id, cycle.start, event_type)? {
+        let cap = ws.flex.cap.unwrap_or(Money::ZERO);
+        if !tx.raise_once(ws.id, cycle.start, event_type, cap)? {
             return Ok(false);
         }
-        let cap = ws.flex.cap.unwrap_or(Money::ZERO);
         let percent = cap_percent(spend, ws.flex.cap).unwrap_or(100);
         let data = json!({
             "workspace": ws.slug,
@@ -88,7 +92,9 @@ impl Alerts {
     }
 
     /// Flex Billing settings of `ws` changed from `old` to `new` by `actor`:
-    /// to the webhook, if one is registered.
+    /// to the webhook, if one is registered. A settings change still waiting
+    /// to be delivered is dropped for this one, which says all it would: a
+    /// silent receiver does not pile up one event per change.
     pub fn settings_changed(
         &self,
         tx: &mut dyn Tx,
@@ -105,6 +111,7 @@ impl Alerts {
             "old": old,
             "new": new,
         });
+        tx.supersede_pending(ws.id, EventType::SettingsChanged, now)?;
         self.queue(tx, ws, EventType::SettingsChanged, data, None, now)
     }
 

@@ -9,13 +9,13 @@ pub mod deliver;
 pub mod demo;
 mod http;
 pub mod live;
+pub mod serve;
 pub mod service;
 pub mod store;
 
 use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::IntoResponse;
 use axum::response::Response;
-use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
 use std::path::PathBuf;
@@ -47,6 +47,15 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of alert emails (`--smtp-from`).
     pub smtp_from: Option<String>,
+    /// Webhooks may be `http://` to this machine (`--allow-http-webhooks`,
+    /// for tests); otherwise only `https://` to public addresses.
+    pub allow_http_webhooks: bool,
+    /// The connection limits: header read and idle timeouts, and the most
+    /// connections open at once (`--max-connections`).
+    pub limits: serve::Limits,
+    /// How many days delivered and given-up alerts are kept
+    /// (`--retention-days`); none: [`service::DEFAULT_RETENTION_DAYS`].
+    pub retention_days: Option<u32>,
 }
 
 /// The sender of alert emails when `--smtp-from` is not given.
@@ -77,6 +86,8 @@ impl Config {
 pub struct AppState {
     pub service: Service<Db>,
     pub config: Arc<Config>,
+    /// Writes refused for want of the store, for `/readyz`.
+    pub health: http::Health,
 }
 
 /// The whole app: `/api/…`, `/`, and the page with client-side routing.
@@ -98,6 +109,7 @@ fn app_with(store: Db, mut config: Config, live: Live) -> Router {
             .push(demo::DEMO_METERING_TOKEN.to_string());
     }
     let static_dir = config.static_dir.clone();
+    let response_within = config.limits.response;
     let csp = http::headers::content_security_policy(static_dir.as_deref());
     store.listen({
         let live = live.clone();
@@ -115,16 +127,35 @@ fn app_with(store: Db, mut config: Config, live: Live) -> Router {
     let alerts = alerts::Alerts {
         wake: Default::default(),
         email: smtp.is_some(),
+        allow_http_webhooks: config.allow_http_webhooks,
     };
-    deliver::start(store.clone(), alerts.clone(), smtp, live.clone());
+    deliver::start(
+        store.clone(),
+        alerts.clone(),
+        smtp,
+        live.clone(),
+        config.allow_http_webhooks,
+    );
+    let service = Service::new(store, live.clone(), alerts);
+    housekeeping(
+        service.clone(),
+        config
+            .retention_days
+            .unwrap_or(service::DEFAULT_RETENTION_DAYS),
+        live,
+    );
+    let health = http::Health::default();
     let state = AppState {
-        service: Service::new(store, live, alerts),
+        service,
         config: Arc::new(config),
+        health: health.clone(),
     };
     let router = Router::new()
         .nest("/api", http::api())
         .route("/", axum::routing::get(http::root))
-        .route("/signin", axum::routing::get(http::signin));
+        .route("/signin", axum::routing::get(http::signin))
+        .route("/healthz", axum::routing::get(http::healthz))
+        .route("/readyz", axum::routing::get(http::readyz));
     let router = match static_dir {
         Some(dir) => router.fallback_service(static_files(&dir)),
         None => router,
@@ -136,8 +167,55 @@ fn app_with(store: Db, mut config: Config, live: Live) -> Router {
         });
     router
         .layer(CatchPanicLayer::custom(panic_answer))
+        .layer(axum::middleware::from_fn_with_state(
+            health,
+            http::note_refused_writes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            response_within,
+            answer_in_time,
+        ))
         .layer(trace_layer())
         .with_state(state)
+}
+
+/// How often housekeeping runs (and once at start).
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Removes ended sessions, and alerts delivered or given up more than
+/// `retention_days` ago, at start and every hour, until `live` closes.
+fn housekeeping(service: Service<Db>, retention_days: u32, live: Live) {
+    let retention = std::time::Duration::from_secs(u64::from(retention_days) * 24 * 60 * 60);
+    tokio::spawn(async move {
+        loop {
+            match service.purge(retention).await {
+                Ok(p) if p != service::Purged::default() => tracing::info!(
+                    "housekeeping: removed {} ended sessions and {} old deliveries",
+                    p.sessions,
+                    p.deliveries
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("housekeeping: {e:?}"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+                _ = live.closed() => return,
+            }
+        }
+    });
+}
+
+/// An answer not started within `within` (the limits' `response`) is
+/// given up: 503 `timeout`. A stream's body goes on as long as it is open.
+async fn answer_in_time(
+    axum::extract::State(within): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(within, next.run(request)).await {
+        Ok(answer) => answer,
+        Err(_) => ApiError::timeout(within).into_response(),
+    }
 }
 
 /// A panic in a handler answers a JSON 500 (and is logged), never a reset connection.
@@ -209,28 +287,124 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // TCP_NODELAY: a small answer after another on a kept-alive connection
-    // must not wait for a delayed ACK (Nagle's algorithm).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("could not set TCP_NODELAY: {e}");
-        }
-    });
+    let limits = config.limits;
     let live = Live::default();
     let router = app_with(store, config, live.clone());
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Event streams never end by themselves: end them, or the
-            // graceful shutdown would wait for them forever.
-            live.close();
-        })
-        .await
+    serve::run(listener, router, limits, async move {
+        shutdown.await;
+        // Event streams never end by themselves: end them, or the
+        // graceful shutdown would wait for them forever.
+        live.close();
+    })
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    async fn served(router: Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        base
+    }
+
+    #[tokio::test]
+    async fn an_answer_not_started_in_time_is_a_503_and_a_stream_is_not_cut() {
+        let router = Router::new()
+            .route(
+                "/slow",
+                axum::routing::get(|| async {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    "late"
+                }),
+            )
+            .route(
+                "/stream",
+                axum::routing::get(|| async {
+                    axum::body::Body::from_stream(futures_util::stream::unfold(0, |n| async move {
+                        tokio::time::sleep(Duration::from_millis(150)).await;
+                        (n < 3).then(|| (Ok::<_, std::convert::Infallible>(n.to_string()), n + 1))
+                    }))
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                Duration::from_millis(300),
+                answer_in_time,
+            ));
+        let base = served(router).await;
+        let r = reqwest::get(format!("{base}/slow")).await.unwrap();
+        assert_eq!(r.status(), 503);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "timeout");
+        let r = reqwest::get(format!("{base}/stream")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.text().await.unwrap(),
+            "012",
+            "streamed past the limit, whole"
+        );
+    }
+
+    #[tokio::test]
+    async fn streams_of_unknown_workspaces_watch_nothing_and_the_last_stream_unwatches() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(
+            dir.path().join("b.sqlite3").to_str().unwrap(),
+            store::DEFAULT_MAX_BATCH,
+        )
+        .await
+        .unwrap();
+        db.seed_demo_if_empty().await.unwrap();
+        let live = Live::default();
+        let config = Config {
+            demo: true,
+            ..Config::default()
+        };
+        let base = served(app_with(db, config, live.clone())).await;
+        let owner = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        owner
+            .get(format!("{base}/api/dev/login?email=owner%40acme.test"))
+            .send()
+            .await
+            .unwrap();
+        for i in 0..500 {
+            let r = owner
+                .get(format!("{base}/api/workspaces/nobody-{i}/billing/events"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404);
+        }
+        assert_eq!(
+            live.watched(),
+            0,
+            "no workspace is watched for a refused stream"
+        );
+        let mut stream = owner
+            .get(format!("{base}/api/workspaces/acme/billing/events"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        stream.chunk().await.unwrap().expect("the first event");
+        assert_eq!(live.watched(), 1);
+        drop(stream);
+        // The server hears of the drop at the latest with the next heartbeat (15 s).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while live.watched() != 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "forgotten once the stream ended"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 
     #[tokio::test]
     async fn a_panic_answers_a_json_500_and_the_server_goes_on() {

@@ -47,6 +47,17 @@ struct Args {
     /// Sender of alert emails.
     #[arg(long, default_value = billing_server::DEFAULT_SMTP_FROM)]
     smtp_from: String,
+    /// Let webhooks be plain http:// to this machine (127.0.0.0/8, ::1,
+    /// localhost), for tests. Off: https:// to public addresses only.
+    #[arg(long)]
+    allow_http_webhooks: bool,
+    /// The most connections open at once; more wait to be accepted.
+    #[arg(long, default_value_t = billing_server::serve::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Days to keep delivered and given-up alerts (and their attempts) before
+    /// housekeeping removes them; ended sessions are removed at once.
+    #[arg(long, default_value_t = billing_server::service::DEFAULT_RETENTION_DAYS)]
+    retention_days: u32,
     /// File holding the bearer token the metering endpoint accepts.
     #[arg(long, conflicts_with = "metering_token")]
     metering_token_file: Option<PathBuf>,
@@ -170,6 +181,12 @@ async fn main() -> Result<(), Failure> {
         public_url: args.public_url,
         smtp_url: args.smtp_url,
         smtp_from: Some(args.smtp_from),
+        allow_http_webhooks: args.allow_http_webhooks,
+        retention_days: Some(args.retention_days),
+        limits: billing_server::serve::Limits {
+            max_connections: args.max_connections,
+            ..Default::default()
+        },
     };
     serve(listener, store, config, shutdown_signal()).await?;
     tracing::info!("stopped");

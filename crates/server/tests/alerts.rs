@@ -108,13 +108,21 @@ async fn each_threshold_arrives_once_signed_and_a_settings_change_too() {
     assert_eq!(changed["type"], "flex.settings_changed");
     assert_eq!(changed["data"]["actor"], OWNER);
     assert_eq!(changed["data"]["new"]["cap"], "2000.00");
-    // Spend passes 80% of the new cap: still no second warning in this cycle.
+    // A new cap re-arms the alerts: spend passes 80% of the $2,000.00 cap,
+    // and a warning for it arrives (once per cap and cycle).
     assert_eq!(s.meter("globex", "100", "to-1600").await.0, StatusCode::OK);
+    let hooks = receiver.wait_for(4, SOON).await;
+    let rearmed = verify(&hooks[3], &secret);
+    assert_eq!(rearmed["type"], "flex.threshold_reached");
+    assert_eq!(rearmed["data"]["cap"], "2000.00");
+    assert_eq!(rearmed["data"]["flex_spend"], "1600.00");
+    assert_eq!(rearmed["data"]["percent"], 80);
+    assert_eq!(s.meter("globex", "5", "above-1600").await.0, StatusCode::OK);
     let ids: Vec<_> = hooks
         .iter()
         .map(|h| h.headers["webhook-id"].clone())
         .collect();
-    assert_eq!(ids.len(), 3);
+    assert_eq!(ids.len(), 4);
 
     // The log, newest first: each delivered at the first attempt with 200.
     let log = log(&s).await;
@@ -126,6 +134,7 @@ async fn each_threshold_arrives_once_signed_and_a_settings_change_too() {
     assert_eq!(
         types,
         [
+            "flex.threshold_reached",
             "flex.settings_changed",
             "flex.cap_reached",
             "flex.threshold_reached"
@@ -136,8 +145,8 @@ async fn each_threshold_arrives_once_signed_and_a_settings_change_too() {
         assert_eq!(d["attempts"].as_array().unwrap().len(), 1);
         assert_eq!(d["attempts"][0]["status"], 200);
     }
-    assert_eq!(receiver.hooks().len(), 3, "nothing was sent twice");
-    figure("webhook events delivered once each", 3);
+    assert_eq!(receiver.hooks().len(), 4, "nothing was sent twice");
+    figure("webhook events delivered once each", 4);
 }
 
 #[tokio::test]
@@ -319,6 +328,7 @@ async fn owners_and_admins_are_emailed_at_each_threshold() {
     let s = start_config(billing_server::Config {
         demo: true,
         smtp_url: Some(sink.url.clone()),
+        allow_http_webhooks: true,
         ..Default::default()
     })
     .await;

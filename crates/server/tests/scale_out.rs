@@ -170,3 +170,163 @@ async fn two_servers_on_one_database_hold_the_cap_and_the_key_exactly() {
         accepted[0] + accepted[1],
     );
 }
+
+/// A receiver that answers each request after `delay`, recording its `webhook-id`.
+async fn slow_receiver(delay: Duration) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post({
+            let got = got.clone();
+            move |headers: axum::http::HeaderMap| {
+                let got = got.clone();
+                async move {
+                    let id = headers["webhook-id"].to_str().unwrap().to_string();
+                    got.lock().unwrap().push(id);
+                    tokio::time::sleep(delay).await;
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, got)
+}
+
+#[tokio::test]
+async fn two_servers_deliver_each_alert_once_to_a_slow_receiver() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_db(dir.path()).await;
+    let (a, b) = tokio::join!(spawn(&db, free_port()), spawn(&db, free_port()));
+    let store = open(&db).await;
+    let (url, got) = slow_receiver(Duration::from_secs(9)).await;
+    // Twenty workspaces, each with the receiver as its webhook and one alert queued.
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let secret = billing_server::deliver::new_secret();
+    for i in 0..20 {
+        store
+            .sql(&format!(
+                "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor,
+                                         included_e4, flex_rate_cents, prepaid_rate_cents)
+                 VALUES ('fence-{i}', 'Fence {i}', 'Growth', 'month', '2025-01-01', 0, 400, 300)"
+            ))
+            .await
+            .unwrap();
+        store
+            .sql(&format!(
+                "INSERT INTO webhooks (workspace_id, url, secret, created_at)
+                 SELECT id, '{url}', '{secret}', '{now}' FROM workspaces WHERE slug = 'fence-{i}'"
+            ))
+            .await
+            .unwrap();
+    }
+    store
+        .sql(&format!(
+            "INSERT INTO outbox (workspace_id, event_id, channel, event_type, target, payload,
+                                 created_at, next_attempt_at)
+             SELECT id, 'msg_' || slug, 'webhook', 'flex.settings_changed', '{url}', '{{}}', '{now}', '{now}'
+               FROM workspaces WHERE slug LIKE 'fence-%'"
+        ))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while store
+        .number("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NOT NULL")
+        .await
+        .unwrap()
+        < 20
+    {
+        assert!(tokio::time::Instant::now() < deadline, "all 20 delivered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut ids = got.lock().unwrap().clone();
+    let requests = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        (ids.len(), requests),
+        (20, 20),
+        "every webhook-id arrived once"
+    );
+    assert_eq!(
+        store
+            .number("SELECT COUNT(*) FROM delivery_attempts")
+            .await
+            .unwrap(),
+        20,
+        "one attempt recorded each"
+    );
+    figure(
+        "alerts delivered by two servers to a 9 s receiver, each once (of 20)",
+        ids.len(),
+    );
+    drop((a, b));
+}
+
+#[tokio::test]
+async fn an_attempt_under_a_lapsed_lease_is_not_recorded() {
+    use billing_server::store::{AfterAttempt, Attempt, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&fresh_db(dir.path()).await).await;
+    db.seed_demo_if_empty().await.unwrap();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    db.sql(&format!(
+        "INSERT INTO outbox (workspace_id, event_id, channel, event_type, target, payload,
+                             created_at, next_attempt_at)
+         SELECT id, 'msg_lease', 'webhook', 'flex.settings_changed', 'https://x.example/', '{{}}', '{now}', '{now}'
+           FROM workspaces WHERE slug = 'acme'"
+    ))
+    .await
+    .unwrap();
+    let t0 = chrono::Utc::now();
+    let take = |at: chrono::DateTime<chrono::Utc>, token: &'static str| {
+        let db = db.clone();
+        async move {
+            db.write(move |tx| tx.take_due(at, at + chrono::Duration::seconds(60), token, 16))
+                .await
+                .unwrap()
+        }
+    };
+    let first = take(t0, "server-a").await;
+    assert_eq!(first.len(), 1);
+    assert!(
+        take(t0 + chrono::Duration::seconds(30), "server-b")
+            .await
+            .is_empty(),
+        "leased"
+    );
+    // A's lease lapses; B takes the delivery.
+    let second = take(t0 + chrono::Duration::seconds(61), "server-b").await;
+    assert_eq!(second.len(), 1);
+    let attempt = Attempt {
+        at: t0 + chrono::Duration::seconds(62),
+        status: Some(200),
+        error: None,
+    };
+    let record = |token: &'static str| {
+        let (db, attempt) = (db.clone(), attempt.clone());
+        let id = first[0].id;
+        async move {
+            db.write(move |tx| tx.record_attempt(id, token, &attempt, AfterAttempt::Delivered))
+                .await
+                .unwrap()
+        }
+    };
+    assert!(!record("server-a").await, "A no longer holds the lease");
+    assert_eq!(
+        db.number("SELECT COUNT(*) FROM delivery_attempts")
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(record("server-b").await, "B does");
+    assert!(!record("server-b").await, "and only once");
+    assert_eq!(
+        db.number("SELECT COUNT(*) FROM delivery_attempts")
+            .await
+            .unwrap(),
+        1
+    );
+}

@@ -137,6 +137,29 @@ async fn the_session_cookie_is_strict_and_tokens_are_kept_hashed() {
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("__Host-billing_session="), "{cookie}");
     assert!(cookie.contains("Secure"), "{cookie}");
+
+    // Signing out clears it as it was set: a browser ignores a `__Host-`
+    // cookie that is not `Secure`, and would keep the session cookie.
+    let session = cookie.split(';').next().unwrap().to_string();
+    let r = Client::new()
+        .post(https.url("/api/session/logout"))
+        .header("cookie", session)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let cleared = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(cleared.starts_with("__Host-billing_session=;"), "{cleared}");
+    for attribute in [
+        "Secure",
+        "HttpOnly",
+        "Path=/",
+        "Max-Age=0",
+        "SameSite=Strict",
+    ] {
+        assert!(cleared.contains(attribute), "{attribute} in {cleared}");
+    }
 }
 
 #[tokio::test]

@@ -1,8 +1,13 @@
 //! The card's confirmation dialogs (Enable, Remove cap, Disable), each with
 //! its own request through the page's change action.
+//!
+//! A dialog sends the version it showed: the state it opened with. When a
+//! change made elsewhere arrives while it is open, the dialog says what
+//! changed and who changed it, and its button then takes two presses, the
+//! first to acknowledge, the second to apply the change to the new state.
 
 use crate::components::{CardDialog, ConfirmDialog};
-use crate::hooks::{Billing, Request};
+use crate::hooks::{use_changed_elsewhere, Billing, ChangedElsewhere, Request};
 use billing_domain::FlexChange;
 use leptos::prelude::*;
 
@@ -12,12 +17,18 @@ pub(super) struct Confirmation {
     change: FlexChange,
     open: RwSignal<bool>,
     request: Request,
+    elsewhere: ChangedElsewhere,
+    /// Presses of the confirm button still to come before the change is
+    /// sent: one, or two after a change made elsewhere.
+    presses: RwSignal<u8>,
 }
 
 impl Confirmation {
     fn new(billing: Billing, change: FlexChange) -> Confirmation {
         let open = RwSignal::new(false);
         let request = billing.request();
+        let elsewhere = use_changed_elsewhere(billing, open.into(), request);
+        let presses = RwSignal::new(1u8);
         Effect::new(move |_| match request.answer().get() {
             Some(Ok(_)) => open.set(false),
             // A failure shows in the dialog; if the dialog was closed meanwhile
@@ -25,22 +36,57 @@ impl Confirmation {
             Some(Err(_)) if !open.get_untracked() => open.set(true),
             _ => {}
         });
+        Effect::new(move |_| {
+            if elsewhere.news().get() > 0 {
+                presses.set(2);
+                // The old failure is about the settings before the change.
+                request.forget();
+            }
+        });
         Confirmation {
             change,
             open,
             request,
+            elsewhere,
+            presses,
         }
     }
 
     /// Opens the dialog afresh, without the last failure.
     pub(super) fn show(self) {
         self.request.forget();
+        self.presses.set(1);
         self.open.set(true);
     }
 
-    /// Sends the change (the confirm button).
+    /// The confirm button: sends the change against the state shown, or,
+    /// after a change made elsewhere, first takes the press that
+    /// acknowledges it.
     pub(super) fn confirm(self) {
-        self.request.send(self.change);
+        if self.presses.get_untracked() > 1 {
+            self.presses.update(|n| *n -= 1);
+            return;
+        }
+        match self.elsewhere.seen() {
+            Some(shown) => self.request.send_against(self.change, shown),
+            None => self.request.send(self.change),
+        }
+    }
+
+    /// What changed while the dialog was open, and what the button does
+    /// now (`label`: the button's text).
+    fn notice(self, label: &'static str) -> Signal<Option<String>> {
+        let (changed, presses) = (self.elsewhere.changed(), self.presses);
+        Signal::derive(move || {
+            let c = changed.get()?;
+            let what = c.before.changed_while_open(&c.after, c.who.as_deref());
+            Some(match presses.get() {
+                n if n > 1 => {
+                    format!("{what} Check the new settings, then press {label} twice to go ahead.")
+                }
+                _ => format!("{what} Press {label} again to go ahead."),
+            })
+        })
     }
 }
 
@@ -99,6 +145,7 @@ pub(super) fn CardDialogs(
             inline=inline
             pending=enable.request.pending()
             error=enable.request.error()
+            notice=enable.notice("Enable Flex Billing")
             on_confirm=Callback::new(move |_| enable.confirm())
             fallback_focus=format!("{id}-cap-input")
         >
@@ -116,6 +163,7 @@ pub(super) fn CardDialogs(
             inline=inline
             pending=remove_cap.request.pending()
             error=remove_cap.request.error()
+            notice=remove_cap.notice("Remove cap")
             on_confirm=Callback::new(move |_| remove_cap.confirm())
             fallback_focus=format!("{id}-cap-input")
         >
@@ -133,6 +181,7 @@ pub(super) fn CardDialogs(
             inline=inline
             pending=disable.request.pending()
             error=disable.request.error()
+            notice=disable.notice("Disable Flex Billing")
             on_confirm=Callback::new(move |_| disable.confirm())
             fallback_focus=format!("{id}-enable")
         >

@@ -21,6 +21,14 @@ pub struct ApiError {
     cause: Option<String>,
 }
 
+/// Marks an answer that was 503 `store_unavailable`, with its cause, for
+/// the readiness probe (`http::health`).
+#[derive(Debug, Clone)]
+pub struct StoreUnavailable(pub String);
+
+/// How long to wait before trying again after a 503, in seconds.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
 /// The cause of an internal error, carried on the response for the trace layer to log.
 #[derive(Debug, Clone)]
 pub struct InternalCause(pub String);
@@ -96,6 +104,17 @@ impl ApiError {
         )
     }
 
+    pub fn too_many_streams() -> ApiError {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            format!(
+                "You have {} live billing streams open on this server already; close a tab or window and try again.",
+                crate::live::MAX_STREAMS_PER_PERSON
+            ),
+        )
+    }
+
     pub fn method_not_allowed() -> ApiError {
         ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -106,6 +125,30 @@ impl ApiError {
 
     pub fn invalid_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    /// The store cannot take this for now: 503 `store_unavailable`, with
+    /// `Retry-After`. Nothing was done.
+    pub fn store_unavailable(cause: impl std::fmt::Display) -> ApiError {
+        ApiError {
+            cause: Some(cause.to_string()),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "Billing cannot be saved right now; nothing was changed. Try again in a few seconds.",
+            )
+        }
+    }
+
+    pub fn timeout(within: std::time::Duration) -> ApiError {
+        ApiError {
+            cause: Some(format!("no answer within {} s", within.as_secs_f32())),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "The server took too long to answer. Try again.",
+            )
+        }
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
@@ -160,6 +203,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::WebhookUrl(e) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.message())
             }
+            ServiceError::Unavailable(cause) => ApiError::store_unavailable(cause),
             ServiceError::Internal(cause) => ApiError::internal(cause),
         }
     }
@@ -225,6 +269,17 @@ impl IntoResponse for ApiError {
             state: self.state,
         };
         let mut response = (self.status, Json(body)).into_response();
+        if self.code == "store_unavailable" {
+            response
+                .extensions_mut()
+                .insert(StoreUnavailable(self.cause.clone().unwrap_or_default()));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         if let Some(cause) = self.cause {
             response.extensions_mut().insert(InternalCause(cause));
         }

@@ -4,6 +4,7 @@
 use super::error::ApiError;
 use super::extract::{SessionCookie, Ws, WsPath};
 use super::today;
+use crate::live::{StreamSlot, Watch};
 use crate::service::{Service, User};
 use crate::store::Db;
 use crate::AppState;
@@ -13,7 +14,6 @@ use billing_domain::{BillingState, ErrorBody};
 use futures_util::Stream;
 use std::convert::Infallible;
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// A comment line this often keeps proxies and the browser from closing a quiet stream.
@@ -49,6 +49,8 @@ const RETRY: Duration = Duration::from_secs(1);
         (status = 200, description = "The stream; each event's data is a `BillingState`.", content_type = "text/event-stream", body = String),
         (status = 400, description = "`invalid_request`: the address is not valid (a path segment that is not UTF-8).", body = ErrorBody),
         (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
+        (status = 404, description = "`workspace_not_found`: no such workspace, or the person is not a member.", body = ErrorBody),
+        (status = 429, description = "`too_many_streams`: the person holds 8 event streams on this server already; close one.", body = ErrorBody),
     ),
     security(("billing_session" = [])),
 )]
@@ -58,9 +60,17 @@ pub async fn events(
     user: User,
     Ws(ws): Ws,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    // Subscribed before the first read, so no change between the two is missed.
-    let changes = s.service.live().watch(&ws);
+    let live = s.service.live();
+    let user_id = user.id;
+    // The first read checks the membership; only then does the stream take
+    // one of the person's places, and only then is the workspace watched.
     let first = s.service.billing_state(ws.clone(), user, today()).await?;
+    let slot = live
+        .open_stream(user_id)
+        .ok_or_else(ApiError::too_many_streams)?;
+    let mut changes = live.watch(&ws);
+    // A change between the read and the subscription is read at once.
+    changes.mark_changed();
     let follow = Follow {
         service: s.service.clone(),
         token: token.unwrap_or_default(),
@@ -68,7 +78,9 @@ pub async fn events(
         changes,
         last: None,
         first: Some(first),
+        catching_up: true,
         sent: Instant::now(),
+        _slot: slot,
     };
     let stream = futures_util::stream::unfold(follow, |mut f| async move {
         let first = f.first.is_some();
@@ -84,11 +96,16 @@ struct Follow {
     service: Service<Db>,
     token: String,
     slug: String,
-    changes: watch::Receiver<u64>,
+    changes: Watch,
     first: Option<BillingState>,
     /// What was sent last.
     last: Option<BillingState>,
+    /// The read after the first event, for a change made before the
+    /// subscription: sent only if the state differs.
+    catching_up: bool,
     sent: Instant,
+    /// Its place among the person's streams, given back when it ends.
+    _slot: StreamSlot,
 }
 
 impl Follow {
@@ -124,8 +141,9 @@ impl Follow {
                 .billing_state(self.slug.clone(), user, today())
                 .await
                 .ok()?;
-            // A resync that finds nothing new sends nothing.
-            if resync && self.last.as_ref() == Some(&state) {
+            // A resync (or the catch-up) that finds nothing new sends nothing.
+            let quiet = resync || std::mem::replace(&mut self.catching_up, false);
+            if quiet && self.last.as_ref() == Some(&state) {
                 continue;
             }
             self.sent = Instant::now();

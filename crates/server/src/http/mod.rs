@@ -9,6 +9,7 @@ mod events;
 pub mod extract;
 mod guard;
 pub mod headers;
+mod health;
 pub mod openapi;
 mod session;
 mod usage;
@@ -24,6 +25,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// The largest request body any API route takes: every body is a few fields.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
+pub use health::{healthz, note_refused_writes, readyz, Health};
 pub use session::{root, signin};
 
 /// Every route under `/api`.

@@ -22,7 +22,10 @@ pub const METERING_SCHEME: &str = "metering_token";
             decimal strings, never JSON numbers. Errors are `{\"error\": {\"code\", \"message\"}}` \
             (`ErrorBody`). Every change (POST, PUT, DELETE) is JSON of at most 4 KiB, refuses \
             unknown fields, and must come from the page's own origin. A method a route does not \
-            take answers 405 `method_not_allowed`; an unknown route under `/api` 404 `not_found`.",
+            take answers 405 `method_not_allowed`; an unknown route under `/api` 404 `not_found`. \
+            Any answer that does not start within 30 s is 503 `timeout`; when the database \
+            cannot take writes for now, a change is 503 `store_unavailable` with `Retry-After`. \
+            `GET /healthz` and `GET /readyz` (outside `/api`) are for load balancers.",
     ),
     paths(
         openapi_json,
@@ -54,7 +57,7 @@ pub const METERING_SCHEME: &str = "metering_token";
 struct ApiDoc;
 
 /// Answers every workspace route can give.
-const EVERY_WORKSPACE_ROUTE: [(&str, &str); 2] = [
+const EVERY_WORKSPACE_ROUTE: [(&str, &str); 3] = [
     (
         "404",
         "`workspace_not_found`: no such workspace, or you are not a member of it.",
@@ -62,6 +65,10 @@ const EVERY_WORKSPACE_ROUTE: [(&str, &str); 2] = [
     (
         "500",
         "`internal`: something went wrong on our side (also a panic, which is logged).",
+    ),
+    (
+        "503",
+        "`store_unavailable`: the database cannot take writes for now (a full disk, no connection); nothing was done, try again after `Retry-After` seconds. `timeout`: the answer did not start within 30 s.",
     ),
 ];
 

@@ -62,9 +62,10 @@ pub async fn logout(
     if let Some(token) = token {
         s.service.sign_out(token).await?;
     }
-    let name = s.config.session_cookie_name();
+    // Cleared with the attributes it was set with: a browser keeps a
+    // `__Host-` cookie unless the one that replaces it is `Secure` too.
     Ok((
-        jar.remove(Cookie::build(name).path("/")),
+        jar.remove(session_cookie(&s, String::new())),
         StatusCode::NO_CONTENT,
     ))
 }

@@ -11,7 +11,8 @@ impl<S: Store> Service<S> {
     /// Registers `url` as the webhook endpoint of `slug` (owners only), with a
     /// new signing secret, which the answer holds this once.
     pub async fn set_webhook(&self, slug: String, user: User, url: String) -> Result<WebhookInfo> {
-        let url = webhook_url(&url).map_err(ServiceError::WebhookUrl)?;
+        let url =
+            webhook_url(&url, self.alerts.allow_http_webhooks).map_err(ServiceError::WebhookUrl)?;
         let hook = StoredWebhook {
             url,
             secret: crate::deliver::new_secret(),

@@ -4,16 +4,19 @@
 //!
 //! One file a concern: `billing.rs` (the state, changes to Flex Billing, the
 //! audit trail), `usage.rs` (metering), `sessions.rs` (who is signed in),
-//! `alerts.rs` (where alerts go). This file holds what they share.
+//! `alerts.rs` (where alerts go), `upkeep.rs` (readiness, housekeeping).
+//! This file holds what they share.
 
 mod alerts;
 mod billing;
 mod sessions;
+mod upkeep;
 mod usage;
 
 pub use alerts::DELIVERY_LOG;
 pub use billing::{DEFAULT_ACTIVITY_PAGE, MAX_ACTIVITY_PAGE};
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
+pub use upkeep::{Purged, DEFAULT_RETENTION_DAYS};
 
 use crate::alerts::Alerts;
 use crate::live::Live;
@@ -68,13 +71,20 @@ pub enum ServiceError {
     OwnersOnly,
     /// The webhook address is not one alerts may be sent to.
     WebhookUrl(WebhookUrlError),
+    /// The store cannot serve for now (a full disk, no connection): nothing
+    /// was done, and the same request may succeed later.
+    Unavailable(String),
     /// The store failed.
     Internal(String),
 }
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> ServiceError {
-        ServiceError::Internal(e.to_string())
+        if e.is_unavailable() {
+            ServiceError::Unavailable(e.to_string())
+        } else {
+            ServiceError::Internal(e.to_string())
+        }
     }
 }
 

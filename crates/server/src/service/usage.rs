@@ -22,7 +22,7 @@ impl<S: Store> Service<S> {
         let alerts = self.alerts.clone();
         let (outcome, queued) = self
             .store
-            .write(move |tx| {
+            .meter(move |tx| {
                 let now = chrono::Utc::now();
                 let ws = tx
                     .workspace_by_slug(&slug)?

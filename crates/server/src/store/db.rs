@@ -54,7 +54,7 @@ impl Db {
         let db = self.clone();
         tokio::task::spawn_blocking(move || f(&db))
             .await
-            .map_err(|e| StoreError(format!("store task failed: {e}")))?
+            .map_err(|e| StoreError::new(format!("store task failed: {e}")))?
     }
 
     /// The slug of every workspace in the database.
@@ -120,10 +120,10 @@ impl Db {
         let rows = self.sql(sql).await?;
         let first = rows
             .first()
-            .ok_or_else(|| StoreError(format!("no row from {sql}")))?;
+            .ok_or_else(|| StoreError::new(format!("no row from {sql}")))?;
         first
             .parse()
-            .map_err(|_| StoreError(format!("{first:?} from {sql} is not a whole number")))
+            .map_err(|_| StoreError::new(format!("{first:?} from {sql} is not a whole number")))
     }
 }
 
@@ -139,6 +139,21 @@ impl Store for Db {
             match db {
                 Db::Sqlite(s) => s.read(f).await,
                 Db::Postgres(p) => p.read(f).await,
+            }
+        }
+    }
+
+    fn meter<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        async move {
+            match db {
+                Db::Sqlite(s) => s.write(f).await,
+                Db::Postgres(p) => p.meter(f).await,
             }
         }
     }

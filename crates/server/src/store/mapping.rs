@@ -41,12 +41,12 @@ pub(crate) trait Columns {
 
 /// `text` read back as one of the domain's names, or why it does not.
 fn name<T>(text: String, what: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
-    parse(&text).ok_or_else(|| StoreError(format!("unknown {what} {text:?} in the store")))
+    parse(&text).ok_or_else(|| StoreError::new(format!("unknown {what} {text:?} in the store")))
 }
 
 /// A whole number that cannot be negative.
 fn count<T: TryFrom<i64>>(n: i64, what: &str) -> StoreResult<T> {
-    T::try_from(n).map_err(|_| StoreError(format!("{what} {n} out of range in the store")))
+    T::try_from(n).map_err(|_| StoreError::new(format!("{what} {n} out of range in the store")))
 }
 
 /// The role in column `role`.

@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("005_daily_flex"),
     migration!("006_alerts_outbox"),
     migration!("007_audit_detail_dropped"),
+    migration!("008_fair_fenced_delivery"),
 ];
 
 #[cfg(test)]

@@ -130,6 +130,16 @@ pub struct DueDelivery {
     pub attempts: u32,
 }
 
+/// One attempt at a delivery, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub at: At,
+    /// The receiver's status (HTTP) or reply code (SMTP), if it answered.
+    pub status: Option<u16>,
+    /// Why it failed, in words; none when it was delivered.
+    pub error: Option<String>,
+}
+
 /// What follows an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterAttempt {
@@ -148,7 +158,7 @@ pub(crate) fn e4(c: Credits) -> StoreResult<i64> {
         .filter(|scaled| scaled.fract().is_zero())
         .and_then(|scaled| i64::try_from(scaled).ok())
         .ok_or_else(|| {
-            StoreError(format!(
+            StoreError::new(format!(
                 "{c} credits do not fit the store's ten-thousandths"
             ))
         })

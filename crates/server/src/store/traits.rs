@@ -1,11 +1,12 @@
 //! What a store does: [`Store`] runs transactions, [`Tx`] is one of them.
 
 use super::{
-    AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery, NewWorkspace, StoreError,
-    StoreResult, StoredUsage, StoredWebhook, UserRow, WorkspaceRow,
+    AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, NewDelivery, NewWorkspace,
+    StoreError, StoreResult, StoredUsage, StoredWebhook, UserRow, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, Role, WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, Money, Role,
+    WorkspaceLink,
 };
 use chrono::NaiveDate;
 use std::future::Future;
@@ -103,30 +104,55 @@ pub trait Tx {
     fn set_webhook(&mut self, workspace_id: i64, hook: &StoredWebhook) -> StoreResult<()>;
     /// Removes the workspace's webhook endpoint.
     fn delete_webhook(&mut self, workspace_id: i64) -> StoreResult<()>;
-    /// Notes that `event_type` was raised in the cycle starting on
-    /// `cycle_start`; answers false if it already was (each alert once a cycle).
+    /// Notes that `event_type` was raised at `cap` in the cycle starting on
+    /// `cycle_start`; answers false if it already was (each alert once per
+    /// cap and cycle: a new cap re-arms it).
     fn raise_once(
         &mut self,
         workspace_id: i64,
         cycle_start: NaiveDate,
         event_type: EventType,
+        cap: Money,
     ) -> StoreResult<bool>;
     /// The email addresses of the workspace's owners and admins.
     fn billing_managers(&mut self, workspace_id: i64) -> StoreResult<Vec<String>>;
     /// Puts one delivery in the outbox, due at `now`.
     fn enqueue(&mut self, workspace_id: i64, delivery: &NewDelivery, now: At) -> StoreResult<()>;
-    /// Takes up to `limit` deliveries due at `now`, oldest first; none of them
+    /// Drops the workspace's deliveries of `event_type` that are waiting
+    /// (not yet delivered or given up, and not being attempted at `now`), with
+    /// their attempts: a newer event of that type says all they would.
+    fn supersede_pending(
+        &mut self,
+        workspace_id: i64,
+        event_type: EventType,
+        now: At,
+    ) -> StoreResult<usize>;
+    /// Takes up to `limit` deliveries due at `now` under the lease `token`:
+    /// at most one per workspace (its oldest), none from a workspace with a
+    /// delivery being attempted, oldest first across workspaces. None of them
     /// is due again before `lease_until`, so no other server takes them meanwhile.
-    fn take_due(&mut self, now: At, lease_until: At, limit: u32) -> StoreResult<Vec<DueDelivery>>;
-    /// Records an attempt at delivery `id` and what follows it.
+    fn take_due(
+        &mut self,
+        now: At,
+        lease_until: At,
+        token: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<DueDelivery>>;
+    /// Records an attempt at delivery `id` and what follows it, if the lease
+    /// `token` is still the delivery's (a fencing token): answers false, and
+    /// records nothing, if the lease ran out and another server took it.
     fn record_attempt(
         &mut self,
         id: i64,
-        at: At,
-        status: Option<u16>,
-        error: Option<&str>,
+        token: &str,
+        attempt: &Attempt,
         next: AfterAttempt,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
+    /// Writes the readiness row: the store takes writes.
+    fn mark_ready(&mut self, now: At) -> StoreResult<()>;
+    /// Removes deliveries delivered or given up that were created before
+    /// `before`, with their attempts; answers how many.
+    fn purge_deliveries(&mut self, before: At) -> StoreResult<usize>;
     /// The workspace's latest `limit` deliveries, newest first, each with its attempts.
     fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>>;
 
@@ -162,6 +188,18 @@ pub trait Store: Clone + Send + Sync + 'static {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static;
+
+    /// Runs `f` in a write transaction for metering (usage records), on
+    /// connections of its own where the store has a pool, so a flood of reads
+    /// or event streams cannot starve them. As [`Store::write`] by default.
+    fn meter<T, E, F>(&self, f: F) -> impl Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        self.write(f)
+    }
 
     /// Tells the other servers on this database that `slug`'s billing
     /// changed, once the change has committed. Nothing to tell by default.

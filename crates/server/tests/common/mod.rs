@@ -37,6 +37,7 @@ pub async fn start() -> Server {
 pub async fn start_with(demo: bool) -> Server {
     start_config(Config {
         demo,
+        allow_http_webhooks: true,
         ..Config::default()
     })
     .await
@@ -279,5 +280,24 @@ impl Events {
                 Ok(_) => return Ok(None),
             }
         }
+    }
+}
+
+/// Waits until `check` answers something, for up to 10 s; panics with `what` otherwise.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited 10 s for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
 }

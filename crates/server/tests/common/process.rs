@@ -31,7 +31,7 @@ pub async fn spawn(db: &str, port: u16) -> Process {
     // What it says goes to a file, to be shown if it fails to start.
     let log = std::env::temp_dir().join(format!("billing-server-{port}.log"));
     let mut child = Command::new(BIN)
-        .args(["--demo", "--db", db])
+        .args(["--demo", "--allow-http-webhooks", "--db", db])
         .args(["--addr", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("a log file"))
@@ -40,7 +40,7 @@ pub async fn spawn(db: &str, port: u16) -> Process {
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(20);
     while Client::new()
-        .get(format!("{base}/api/session"))
+        .get(format!("{base}/healthz"))
         .send()
         .await
         .is_err()

@@ -159,6 +159,8 @@ impl App {
             public_url: None,
             smtp_url: None,
             smtp_from: None,
+            allow_http_webhooks: true,
+            ..Config::default()
         };
         let task = tokio::spawn(serve(listener, db, config, async {
             let _ = stopped.await;

@@ -171,6 +171,19 @@ impl Page {
             .expect("click");
     }
 
+    /// Clicks the one visible element with this role and name if it is
+    /// shown now. One that is gone, or goes before the click lands (the page
+    /// moved on by itself), is not an error: say what must follow with
+    /// [`Page::gone`] or a check of the state.
+    pub async fn click_if_shown(&self, role: &str, name: &str) {
+        let Some(root) = self.root().await else {
+            return;
+        };
+        if let [el] = query(&root, role, Name::Is(name)).await.as_slice() {
+            let _ = el.click().await;
+        }
+    }
+
     /// Clicks the button `button` in the open dialog `dialog`.
     pub async fn confirm(&self, dialog: &str, button: &str) {
         self.in_dialog(dialog, "button", Name::Is(button))

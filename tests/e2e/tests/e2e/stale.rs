@@ -155,3 +155,111 @@ async fn a_cap_saved_on_a_stale_page_keeps_the_entry_and_saves_it_on_the_new_ver
     })
     .await;
 }
+
+/// The owner, live, sets a $400.00 cap and opens Remove cap; the admin, in
+/// another browser, lowers the cap to $50.00 meanwhile.
+async fn admin_lowers_the_cap_under_the_open_dialog(owner: &Page, admin: &Page) {
+    owner.sign_in("owner@acme.test", "globex").await;
+    let field = owner.get("textbox", Name::Is(CAP)).await;
+    retype(&field, "400").await;
+    field.send_keys(Key::Enter).await.unwrap();
+    owner
+        .with_text("status", "Cap saved: $400.00 per year")
+        .await;
+    admin.sign_in("admin@acme.test", "globex").await;
+    owner.click("button", "Remove cap").await;
+    owner.get("dialog", Name::Is("Remove the flex cap?")).await;
+    let theirs = admin.get("textbox", Name::Is(CAP)).await;
+    retype(&theirs, "50").await;
+    theirs.send_keys(Key::Enter).await.unwrap();
+    admin
+        .with_text("status", "Cap saved: $50.00 per year")
+        .await;
+    assert_eq!(api_cap(admin).await, "50.00");
+}
+
+const LIVE_CHANGE: &str = "admin@acme.test lowered the cap to $50.00 while this was open.";
+
+#[tokio::test]
+async fn a_live_change_under_an_open_dialog_is_told_and_takes_a_second_press() {
+    run_pair(
+        "live-under-dialog",
+        ["owner", "admin"],
+        |owner, admin| async move {
+            admin_lowers_the_cap_under_the_open_dialog(&owner, &admin).await;
+            let notice = owner
+                .in_dialog("Remove the flex cap?", "alert", Name::Any)
+                .await;
+            eventually("what changed, in the dialog", || async {
+                let text = notice.text().await.ok()?;
+                (text.starts_with(LIVE_CHANGE) && text.contains("press Remove cap twice"))
+                    .then_some(())
+            })
+            .await;
+            owner.check("live-change-under-dialog").await;
+
+            // The first press acknowledges: nothing is sent.
+            owner.confirm("Remove the flex cap?", "Remove cap").await;
+            eventually("the second press asked for", || async {
+                let text = notice.text().await.ok()?;
+                text.ends_with("Press Remove cap again to go ahead.")
+                    .then_some(())
+            })
+            .await;
+            assert_eq!(api_cap(&owner).await, "50.00", "the admin's cap stands");
+            owner.get("dialog", Name::Is("Remove the flex cap?")).await;
+
+            // The second applies to the new state.
+            owner.confirm("Remove the flex cap?", "Remove cap").await;
+            owner.gone("dialog", Name::Any).await;
+            wait_api_cap(&owner, Value::Null).await;
+            owner.text("No cap: Flex Usage is unlimited").await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_live_change_under_a_typed_cap_is_told_in_the_help_text_before_saving() {
+    run_pair(
+        "live-under-draft",
+        ["owner", "admin"],
+        |owner, admin| async move {
+            owner.sign_in("owner@acme.test", "globex").await;
+            admin.sign_in("admin@acme.test", "globex").await;
+            let field = owner.get("textbox", Name::Is(CAP)).await;
+            retype(&field, "300").await;
+            let theirs = admin.get("textbox", Name::Is(CAP)).await;
+            retype(&theirs, "50").await;
+            theirs.send_keys(Key::Enter).await.unwrap();
+            admin
+                .with_text("status", "Cap saved: $50.00 per year")
+                .await;
+            owner
+                .text("admin@acme.test lowered the cap to $50.00 while you were typing. Saving replaces it with your entry.")
+                .await;
+            assert_eq!(field_value(&owner).await, "300", "what was typed stays");
+            assert_eq!(api_cap(&owner).await, "50.00", "nothing was saved over it");
+            let described = field.attr("aria-describedby").await.unwrap().unwrap();
+            let hint = described.split(' ').last().unwrap().to_string();
+            let said = owner
+                .driver
+                .find(By::Id(&hint))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(said.starts_with("admin@acme.test lowered"), "the help text: {said}");
+            owner.check("live-change-under-draft").await;
+
+            // Saving now replaces it, knowingly.
+            field.send_keys(Key::Enter).await.unwrap();
+            wait_api_cap(&owner, "300.00".into()).await;
+            owner
+                .with_text("status", "Cap saved: $300.00 per year")
+                .await;
+        },
+    )
+    .await;
+}

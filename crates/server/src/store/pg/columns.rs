@@ -14,12 +14,12 @@ fn index(r: &Row, col: &str) -> StoreResult<usize> {
     r.columns()
         .iter()
         .position(|c| c.name() == col)
-        .ok_or_else(|| StoreError(format!("no column {col} in the row")))
+        .ok_or_else(|| StoreError::new(format!("no column {col} in the row")))
 }
 
 /// `value` of column `col`, which may not be NULL.
 fn present<T>(col: &str, value: Option<T>) -> StoreResult<T> {
-    value.ok_or_else(|| StoreError(format!("{col} is NULL")))
+    value.ok_or_else(|| StoreError::new(format!("{col} is NULL")))
 }
 
 impl Columns for Row {

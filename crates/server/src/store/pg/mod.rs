@@ -25,20 +25,35 @@ use std::time::Duration;
 /// wait on the disk, few enough that several servers fit the default
 /// `max_connections` (100).
 pub const POOL_SIZE: u32 = 16;
+/// Connections kept for metering alone ([`Store::meter`]): usage records
+/// never wait behind reads, event streams or settings changes.
+pub const METERING_POOL_SIZE: u32 = 8;
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
         // The server's own message (with its SQLSTATE) says more than the wrapper.
         match e.as_db_error() {
-            Some(db) => StoreError(format!("postgres {}: {}", db.code().code(), db.message())),
-            None => StoreError(e.to_string()),
+            // Class 53 (insufficient resources: a full disk, out of memory or
+            // connections), 57P (the server shutting down or starting), 08
+            // (connection): for now, not for good.
+            Some(db) => {
+                let code = db.code().code();
+                let message = format!("postgres {code}: {}", db.message());
+                if code.starts_with("53") || code.starts_with("57P") || code.starts_with("08") {
+                    StoreError::unavailable(message)
+                } else {
+                    StoreError::new(message)
+                }
+            }
+            None if e.is_closed() => StoreError::unavailable(e.to_string()),
+            None => StoreError::new(e.to_string()),
         }
     }
 }
 
 impl From<r2d2::Error> for StoreError {
     fn from(e: r2d2::Error) -> StoreError {
-        StoreError(format!("no database connection: {e}"))
+        StoreError::unavailable(format!("no database connection: {e}"))
     }
 }
 
@@ -108,6 +123,8 @@ type OpenResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 #[derive(Clone)]
 pub struct PgStore {
     pool: r2d2::Pool<Manager>,
+    /// Metering's own connections.
+    metering: r2d2::Pool<Manager>,
     /// For the listening connection ([`PgStore::listen`]).
     config: std::sync::Arc<postgres::Config>,
     /// To the thread that sends announcements ([`PgStore::announce`]).
@@ -122,15 +139,20 @@ impl PgStore {
         let config: postgres::Config = url
             .parse()
             .map_err(|e| format!("--db {}: {e}", redact(url)))?;
-        let pool = r2d2::Pool::builder()
-            .max_size(POOL_SIZE)
-            .min_idle(Some(2))
-            .connection_timeout(Duration::from_secs(10))
-            .build(Manager(config.clone()))
-            .map_err(|e| format!("cannot connect to {}: {e}", redact(url)))?;
+        let pool_of = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(2))
+                .connection_timeout(Duration::from_secs(10))
+                .build(Manager(config.clone()))
+                .map_err(|e| format!("cannot connect to {}: {e}", redact(url)))
+        };
+        let pool = pool_of(POOL_SIZE)?;
+        let metering = pool_of(METERING_POOL_SIZE)?;
         let store = PgStore {
             announcements: notify::start_announcing(pool.clone())?,
             pool,
+            metering,
             config: std::sync::Arc::new(config),
         };
         let mut conn = store.pool.get()?;
@@ -163,12 +185,12 @@ impl PgStore {
 
     /// Runs `f` in a transaction on a pooled connection: read-only on one
     /// snapshot, or a write that locks what it changes.
-    fn run<T, E, F>(&self, write: bool, f: F) -> Result<T, E>
+    fn run<T, E, F>(&self, pool: &r2d2::Pool<Manager>, write: bool, f: F) -> Result<T, E>
     where
         E: From<StoreError>,
         F: FnOnce(&mut dyn Tx) -> Result<T, E>,
     {
-        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        let mut conn = pool.get().map_err(StoreError::from)?;
         let PgConn { client, statements } = &mut *conn;
         let transaction = if write {
             client.transaction()
@@ -213,9 +235,9 @@ impl Store for PgStore {
     {
         let store = self.clone();
         async move {
-            tokio::task::spawn_blocking(move || store.run(false, f))
+            tokio::task::spawn_blocking(move || store.run(&store.pool, false, f))
                 .await
-                .map_err(|e| StoreError(format!("read task failed: {e}")))?
+                .map_err(|e| StoreError::new(format!("read task failed: {e}")))?
         }
     }
 
@@ -227,9 +249,26 @@ impl Store for PgStore {
     {
         let store = self.clone();
         async move {
-            tokio::task::spawn_blocking(move || store.run(true, f))
+            tokio::task::spawn_blocking(move || store.run(&store.pool, true, f))
                 .await
-                .map_err(|e| StoreError(format!("write task failed: {e}")))?
+                .map_err(|e| StoreError::new(format!("write task failed: {e}")))?
+        }
+    }
+}
+
+impl PgStore {
+    /// [`Store::meter`]: a write on metering's own connections.
+    pub fn meter<T, E, F>(&self, f: F) -> impl std::future::Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        async move {
+            tokio::task::spawn_blocking(move || store.run(&store.metering, true, f))
+                .await
+                .map_err(|e| StoreError::new(format!("metering task failed: {e}")))?
         }
     }
 }

@@ -16,7 +16,7 @@
 
 use crate::store::mapping::{self, Columns};
 use crate::store::{
-    e4, roles_sql, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery,
+    e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, NewDelivery,
     NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, UserRow, WorkspaceRow,
 };
 use billing_domain::{
@@ -28,6 +28,34 @@ use postgres::types::ToSql;
 use postgres::{Row, Statement, Transaction};
 use std::collections::HashMap;
 use std::sync::LazyLock;
+
+/// A workspace's deliveries of one type that wait: not delivered or given up,
+/// and not being attempted (leased until after `$3`).
+macro_rules! waiting_pg {
+    () => {
+        "SELECT id FROM outbox
+          WHERE workspace_id = $1 AND event_type = $2 AND next_attempt_at IS NOT NULL
+            AND (lease_token IS NULL OR next_attempt_at <= $3)"
+    };
+}
+
+/// The deliveries due at `$1`, at most `$2`: each workspace's oldest, none
+/// from a workspace with one being attempted, oldest first. Locked, skipping
+/// what another server is taking.
+const TAKE_DUE: &str = "
+    SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, w.secret,
+           (SELECT COUNT(*) FROM delivery_attempts a WHERE a.outbox_id = o.id) AS attempts
+      FROM outbox o LEFT JOIN webhooks w ON w.workspace_id = o.workspace_id
+     WHERE o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= $1
+       AND o.id = (SELECT f.id FROM outbox f
+                    WHERE f.workspace_id = o.workspace_id
+                      AND f.next_attempt_at IS NOT NULL AND f.next_attempt_at <= $1
+                    ORDER BY f.next_attempt_at, f.id LIMIT 1)
+       AND NOT EXISTS (SELECT 1 FROM outbox b
+                        WHERE b.workspace_id = o.workspace_id
+                          AND b.lease_token IS NOT NULL AND b.next_attempt_at > $1)
+     ORDER BY o.next_attempt_at, o.id LIMIT $2
+       FOR UPDATE OF o SKIP LOCKED";
 
 /// An open transaction and its connection's prepared statements.
 pub(super) struct PgTx<'c> {
@@ -170,7 +198,7 @@ impl Tx for PgTx<'_> {
         line: &AuditLine,
     ) -> StoreResult<()> {
         let json =
-            |v: &FlexSnapshot| serde_json::to_value(v).map_err(|e| StoreError(e.to_string()));
+            |v: &FlexSnapshot| serde_json::to_value(v).map_err(|e| StoreError::new(e.to_string()));
         self.execute(
             "INSERT INTO audit_log (workspace_id, user_id, action, at, old_value, new_value)
              VALUES ($1, $2, $3, now(), $4, $5)",
@@ -410,11 +438,17 @@ impl Tx for PgTx<'_> {
         workspace_id: i64,
         cycle_start: NaiveDate,
         event_type: EventType,
+        cap: Money,
     ) -> StoreResult<bool> {
         let added = self.execute(
-            "INSERT INTO alerts_raised (workspace_id, cycle_start, event_type) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-            &[&workspace_id, &cycle_start, &event_type.as_str()],
+            "INSERT INTO alerts_raised (workspace_id, cycle_start, event_type, cap_cents)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[
+                &workspace_id,
+                &cycle_start,
+                &event_type.as_str(),
+                &cap.cents(),
+            ],
         )?;
         Ok(added == 1)
     }
@@ -441,22 +475,42 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    fn take_due(&mut self, now: At, lease_until: At, limit: u32) -> StoreResult<Vec<DueDelivery>> {
-        // SKIP LOCKED: another server taking deliveries at the same moment takes others.
-        let due = self.all(
-            "SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, w.secret,
-                    (SELECT COUNT(*) FROM delivery_attempts a WHERE a.outbox_id = o.id) AS attempts
-               FROM outbox o LEFT JOIN webhooks w ON w.workspace_id = o.workspace_id
-              WHERE o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= $1
-              ORDER BY o.next_attempt_at, o.id LIMIT $2
-                FOR UPDATE OF o SKIP LOCKED",
-            &[&now, &i64::from(limit)],
-            mapping::due_delivery,
+    fn supersede_pending(
+        &mut self,
+        workspace_id: i64,
+        event_type: EventType,
+        now: At,
+    ) -> StoreResult<usize> {
+        let args: [&(dyn ToSql + Sync); 3] = [&workspace_id, &event_type.as_str(), &now];
+        self.execute(
+            concat!(
+                "DELETE FROM delivery_attempts WHERE outbox_id IN (",
+                waiting_pg!(),
+                ")"
+            ),
+            &args,
         )?;
+        self.execute(
+            concat!("DELETE FROM outbox WHERE id IN (", waiting_pg!(), ")"),
+            &args,
+        )
+        .map(|n| n as usize)
+    }
+
+    fn take_due(
+        &mut self,
+        now: At,
+        lease_until: At,
+        token: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<DueDelivery>> {
+        // SKIP LOCKED: another server taking deliveries at the same moment
+        // takes others (and none of a workspace whose oldest it is taking).
+        let due = self.all(TAKE_DUE, &[&now, &i64::from(limit)], mapping::due_delivery)?;
         for d in &due {
             self.execute(
-                "UPDATE outbox SET next_attempt_at = $2 WHERE id = $1",
-                &[&d.id, &lease_until],
+                "UPDATE outbox SET next_attempt_at = $2, lease_token = $3 WHERE id = $1",
+                &[&d.id, &lease_until, &token],
             )?;
         }
         Ok(due)
@@ -465,26 +519,49 @@ impl Tx for PgTx<'_> {
     fn record_attempt(
         &mut self,
         id: i64,
-        at: At,
-        status: Option<u16>,
-        error: Option<&str>,
+        token: &str,
+        attempt: &Attempt,
         next: AfterAttempt,
-    ) -> StoreResult<()> {
-        let status = status.map(i32::from);
-        self.execute(
-            "INSERT INTO delivery_attempts (outbox_id, at, status_code, error) VALUES ($1, $2, $3, $4)",
-            &[&id, &at, &status, &error],
-        )?;
+    ) -> StoreResult<bool> {
+        let at = attempt.at;
         let (next_at, delivered, gave_up) = match next {
             AfterAttempt::Delivered => (None, Some(at), None),
             AfterAttempt::RetryAt(when) => (Some(when), None, None),
             AfterAttempt::GiveUp => (None, None, Some(at)),
         };
-        self.execute(
-            "UPDATE outbox SET next_attempt_at = $2, delivered_at = $3, gave_up_at = $4 WHERE id = $1",
-            &[&id, &next_at, &delivered, &gave_up],
+        let ours = self.execute(
+            "UPDATE outbox SET next_attempt_at = $3, delivered_at = $4, gave_up_at = $5, lease_token = NULL
+              WHERE id = $1 AND lease_token = $2",
+            &[&id, &token, &next_at, &delivered, &gave_up],
         )?;
+        if ours == 0 {
+            return Ok(false);
+        }
+        let status = attempt.status.map(i32::from);
+        self.execute(
+            "INSERT INTO delivery_attempts (outbox_id, at, status_code, error) VALUES ($1, $2, $3, $4)",
+            &[&id, &at, &status, &attempt.error],
+        )?;
+        Ok(true)
+    }
+
+    fn mark_ready(&mut self, now: At) -> StoreResult<()> {
+        let now = now.to_rfc3339();
+        self.execute("UPDATE readiness SET checked_at = $1 WHERE id = 1", &[&now])?;
         Ok(())
+    }
+
+    fn purge_deliveries(&mut self, before: At) -> StoreResult<usize> {
+        self.execute(
+            "DELETE FROM delivery_attempts WHERE outbox_id IN
+               (SELECT id FROM outbox WHERE next_attempt_at IS NULL AND created_at < $1)",
+            &[&before],
+        )?;
+        self.execute(
+            "DELETE FROM outbox WHERE next_attempt_at IS NULL AND created_at < $1",
+            &[&before],
+        )
+        .map(|n| n as usize)
     }
 
     fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
@@ -539,7 +616,7 @@ impl Tx for PgTx<'_> {
             ],
             |r| r.int("id"),
         )?
-        .ok_or_else(|| StoreError("the new workspace has no id".into()))
+        .ok_or_else(|| StoreError::new("the new workspace has no id"))
     }
 
     fn insert_user(&mut self, email: &str) -> StoreResult<i64> {
@@ -548,7 +625,7 @@ impl Tx for PgTx<'_> {
             &[&email],
             |r| r.int("id"),
         )?
-        .ok_or_else(|| StoreError("the new person has no id".into()))
+        .ok_or_else(|| StoreError::new("the new person has no id"))
     }
 
     fn add_member(&mut self, workspace_id: i64, user_id: i64, role: Role) -> StoreResult<()> {

@@ -11,7 +11,7 @@ use rusqlite::Row;
 fn moment_of(col: &str, text: &str) -> StoreResult<At> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|_| StoreError(format!("{col}: {text:?} is not a moment")))
+        .map_err(|_| StoreError::new(format!("{col}: {text:?} is not a moment")))
 }
 
 impl Columns for Row<'_> {
@@ -48,7 +48,7 @@ impl Columns for Row<'_> {
     fn date(&self, col: &str) -> StoreResult<NaiveDate> {
         let text = self.text(col)?;
         text.parse()
-            .map_err(|_| StoreError(format!("{col}: {text:?} is not a day")))
+            .map_err(|_| StoreError::new(format!("{col}: {text:?} is not a day")))
     }
 
     fn opt_json(&self, col: &str) -> StoreResult<Option<serde_json::Value>> {

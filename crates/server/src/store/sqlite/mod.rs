@@ -42,7 +42,15 @@ fn migrate(conn: &mut Connection) -> OpenResult<()> {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
-        StoreError(e.to_string())
+        use rusqlite::ErrorCode::{
+            CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, SystemIoFailure,
+        };
+        match e.sqlite_error_code() {
+            Some(DiskFull | SystemIoFailure | CannotOpen | DatabaseBusy | DatabaseLocked) => {
+                StoreError::unavailable(e.to_string())
+            }
+            _ => StoreError::new(e.to_string()),
+        }
     }
 }
 
@@ -166,7 +174,7 @@ impl Store for SqliteStore {
                 out
             })
             .await
-            .map_err(|e| StoreError(format!("read task failed: {e}")))?
+            .map_err(|e| StoreError::new(format!("read task failed: {e}")))?
         }
     }
 

@@ -7,8 +7,9 @@
 
 use crate::store::mapping::{self, Columns};
 use crate::store::{
-    at_text, e4, roles_sql, AfterAttempt, At, AuditLine, CycleTotals, DueDelivery, NewDelivery,
-    NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, UserRow, WorkspaceRow,
+    at_text, e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery,
+    NewDelivery, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, UserRow,
+    WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, FlexSnapshot, Money,
@@ -38,6 +39,32 @@ static BILLING_MANAGERS: LazyLock<String> = LazyLock::new(|| {
         roles_sql(Role::can_manage_billing)
     )
 });
+
+/// A workspace's deliveries of one type that wait: not delivered or given up,
+/// and not being attempted (leased until after `?3`).
+macro_rules! waiting_sqlite {
+    () => {
+        "SELECT id FROM outbox
+          WHERE workspace_id = ?1 AND event_type = ?2 AND next_attempt_at IS NOT NULL
+            AND (lease_token IS NULL OR next_attempt_at <= ?3)"
+    };
+}
+
+/// The deliveries due at `?1`, at most `?2`: each workspace's oldest, none
+/// from a workspace with one being attempted, oldest first.
+const TAKE_DUE: &str = "
+    SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, w.secret,
+           (SELECT COUNT(*) FROM delivery_attempts a WHERE a.outbox_id = o.id) AS attempts
+      FROM outbox o LEFT JOIN webhooks w ON w.workspace_id = o.workspace_id
+     WHERE o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?1
+       AND o.id = (SELECT f.id FROM outbox f
+                    WHERE f.workspace_id = o.workspace_id
+                      AND f.next_attempt_at IS NOT NULL AND f.next_attempt_at <= ?1
+                    ORDER BY f.next_attempt_at, f.id LIMIT 1)
+       AND NOT EXISTS (SELECT 1 FROM outbox b
+                        WHERE b.workspace_id = o.workspace_id
+                          AND b.lease_token IS NOT NULL AND b.next_attempt_at > ?1)
+     ORDER BY o.next_attempt_at, o.id LIMIT ?2";
 
 fn now_text() -> String {
     at_text(chrono::Utc::now())
@@ -129,7 +156,7 @@ impl Tx for SqliteTx<'_> {
         line: &AuditLine,
     ) -> StoreResult<()> {
         let json =
-            |v: &FlexSnapshot| serde_json::to_string(v).map_err(|e| StoreError(e.to_string()));
+            |v: &FlexSnapshot| serde_json::to_string(v).map_err(|e| StoreError::new(e.to_string()));
         self.execute(
             "INSERT INTO audit_log (workspace_id, user_id, action, at, old_value, new_value)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -378,10 +405,17 @@ impl Tx for SqliteTx<'_> {
         workspace_id: i64,
         cycle_start: NaiveDate,
         event_type: EventType,
+        cap: Money,
     ) -> StoreResult<bool> {
         let added = self.execute(
-            "INSERT OR IGNORE INTO alerts_raised (workspace_id, cycle_start, event_type) VALUES (?1, ?2, ?3)",
-            params![workspace_id, cycle_start.to_string(), event_type.as_str()],
+            "INSERT OR IGNORE INTO alerts_raised (workspace_id, cycle_start, event_type, cap_cents)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                workspace_id,
+                cycle_start.to_string(),
+                event_type.as_str(),
+                cap.cents()
+            ],
         )?;
         Ok(added == 1)
     }
@@ -407,20 +441,44 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn take_due(&mut self, now: At, lease_until: At, limit: u32) -> StoreResult<Vec<DueDelivery>> {
+    fn supersede_pending(
+        &mut self,
+        workspace_id: i64,
+        event_type: EventType,
+        now: At,
+    ) -> StoreResult<usize> {
+        let now = at_text(now);
+        let args = params![workspace_id, event_type.as_str(), now];
+        self.execute(
+            concat!(
+                "DELETE FROM delivery_attempts WHERE outbox_id IN (",
+                waiting_sqlite!(),
+                ")"
+            ),
+            args,
+        )?;
+        self.execute(
+            concat!("DELETE FROM outbox WHERE id IN (", waiting_sqlite!(), ")"),
+            args,
+        )
+    }
+
+    fn take_due(
+        &mut self,
+        now: At,
+        lease_until: At,
+        token: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<DueDelivery>> {
         let due = self.all(
-            "SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, w.secret,
-                    (SELECT COUNT(*) FROM delivery_attempts a WHERE a.outbox_id = o.id) AS attempts
-               FROM outbox o LEFT JOIN webhooks w ON w.workspace_id = o.workspace_id
-              WHERE o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?1
-              ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+            TAKE_DUE,
             params![at_text(now), limit],
             mapping::due_delivery,
         )?;
         for d in &due {
             self.execute(
-                "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1",
-                params![d.id, at_text(lease_until)],
+                "UPDATE outbox SET next_attempt_at = ?2, lease_token = ?3 WHERE id = ?1",
+                params![d.id, at_text(lease_until), token],
             )?;
         }
         Ok(due)
@@ -429,25 +487,50 @@ impl Tx for SqliteTx<'_> {
     fn record_attempt(
         &mut self,
         id: i64,
-        at: At,
-        status: Option<u16>,
-        error: Option<&str>,
+        token: &str,
+        attempt: &Attempt,
         next: AfterAttempt,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
+        let at = at_text(attempt.at);
+        let (next_at, delivered, gave_up) = match next {
+            AfterAttempt::Delivered => (None, Some(at.clone()), None),
+            AfterAttempt::RetryAt(when) => (Some(at_text(when)), None, None),
+            AfterAttempt::GiveUp => (None, None, Some(at.clone())),
+        };
+        let ours = self.execute(
+            "UPDATE outbox SET next_attempt_at = ?3, delivered_at = ?4, gave_up_at = ?5, lease_token = NULL
+              WHERE id = ?1 AND lease_token = ?2",
+            params![id, token, next_at, delivered, gave_up],
+        )?;
+        if ours == 0 {
+            return Ok(false);
+        }
         self.execute(
             "INSERT INTO delivery_attempts (outbox_id, at, status_code, error) VALUES (?1, ?2, ?3, ?4)",
-            params![id, at_text(at), status, error],
+            params![id, at, attempt.status, attempt.error],
         )?;
-        let (next_at, delivered, gave_up) = match next {
-            AfterAttempt::Delivered => (None, Some(at_text(at)), None),
-            AfterAttempt::RetryAt(when) => (Some(at_text(when)), None, None),
-            AfterAttempt::GiveUp => (None, None, Some(at_text(at))),
-        };
+        Ok(true)
+    }
+
+    fn mark_ready(&mut self, now: At) -> StoreResult<()> {
         self.execute(
-            "UPDATE outbox SET next_attempt_at = ?2, delivered_at = ?3, gave_up_at = ?4 WHERE id = ?1",
-            params![id, next_at, delivered, gave_up],
+            "UPDATE readiness SET checked_at = ?1 WHERE id = 1",
+            params![at_text(now)],
         )?;
         Ok(())
+    }
+
+    fn purge_deliveries(&mut self, before: At) -> StoreResult<usize> {
+        let before = at_text(before);
+        self.execute(
+            "DELETE FROM delivery_attempts WHERE outbox_id IN
+               (SELECT id FROM outbox WHERE next_attempt_at IS NULL AND created_at < ?1)",
+            params![before],
+        )?;
+        self.execute(
+            "DELETE FROM outbox WHERE next_attempt_at IS NULL AND created_at < ?1",
+            params![before],
+        )
     }
 
     fn deliveries(&mut self, workspace_id: i64, limit: u32) -> StoreResult<Vec<Delivery>> {

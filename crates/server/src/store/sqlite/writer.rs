@@ -48,7 +48,7 @@ where
         let answer = match (failed, self.result) {
             (None, Some(result)) => result,
             (Some(e), _) => Err(E::from(e)),
-            (None, None) => Err(E::from(StoreError("the write did not run".into()))),
+            (None, None) => Err(E::from(StoreError::new("the write did not run"))),
         };
         let _ = self.answer.send(answer);
     }
@@ -84,11 +84,13 @@ impl Writer {
             answer,
         };
         if self.queue.send(Box::new(job)).is_err() {
-            return Err(E::from(StoreError("the writer has stopped".into())));
+            return Err(E::from(StoreError::unavailable("the writer has stopped")));
         }
-        answered
-            .await
-            .unwrap_or_else(|_| Err(E::from(StoreError("the writer dropped a write".into()))))
+        answered.await.unwrap_or_else(|_| {
+            Err(E::from(StoreError::unavailable(
+                "the writer dropped a write",
+            )))
+        })
     }
 }
 
