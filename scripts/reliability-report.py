@@ -17,6 +17,7 @@ suites = {
     "two server processes on one database": "scale_out.rs",
     "live usage over Server-Sent Events": "live.rs",
     "webhooks, email, the outbox and its retries": "alerts.rs",
+    "the edges: webhook addresses, slow and greedy clients, streams, probes": "edges.rs",
 }
 print("# Reliability\n")
 print(f"Written by `scripts/test.sh` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC} "

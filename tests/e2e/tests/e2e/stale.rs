@@ -241,7 +241,7 @@ async fn a_live_change_under_a_typed_cap_is_told_in_the_help_text_before_saving(
             assert_eq!(field_value(&owner).await, "300", "what was typed stays");
             assert_eq!(api_cap(&owner).await, "50.00", "nothing was saved over it");
             let described = field.attr("aria-describedby").await.unwrap().unwrap();
-            let hint = described.split(' ').last().unwrap().to_string();
+            let hint = described.split(' ').next_back().unwrap().to_string();
             let said = owner
                 .driver
                 .find(By::Id(&hint))
