@@ -260,13 +260,10 @@ async fn streams_asked_for_unknown_workspaces_leave_nothing_behind() {
     assert_eq!(not_found, 50_000);
     let after = resident_kb(&server);
     figure(
-        "resident memory before 50,000 unknown-workspace streams (MB)",
-        format!("{:.1}", before as f64 / 1024.0),
+        "resident memory before 50,000 unknown-workspace streams (kB)",
+        before,
     );
-    figure(
-        "resident memory after them (MB)",
-        format!("{:.1}", after as f64 / 1024.0),
-    );
+    figure("resident memory after them (kB)", after);
     assert!(
         after < before + 8 * 1024,
         "grew from {before} kB to {after} kB"
