@@ -46,7 +46,10 @@ trap 'exit 130' INT TERM
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-RUST_LOG=warn "$SERVER" --demo --db "$work/billing.sqlite3" --addr "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+platform_token="schemathesis-platform-token-0123456789abcdef"
+printf '%s\n' "$platform_token" >"$work/platform-token"
+RUST_LOG=warn "$SERVER" --demo --db "$work/billing.sqlite3" --addr "127.0.0.1:$port" \
+  --platform-token-file "$work/platform-token" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fsS -o /dev/null "$base/api/openapi.json" 2>/dev/null && break
@@ -85,6 +88,7 @@ values = ["250.00", "1", "1000000", "$1,200.00", " 99.50 ", "0.99", "1000000.01"
 [parameters]
 "path.ws" = { dictionary = "workspaces", probability = 0.8 }
 "query.email" = { dictionary = "people", probability = 0.5 }
+"path.email" = { dictionary = "people", probability = 0.5 }
 "body.cap" = { dictionary = "caps", probability = 0.5 }
 TOML
 
@@ -92,8 +96,8 @@ TOML
 # The event stream is left out: it answers with a stream that does not end by
 # design (crates/server/tests/live.rs tests it, and the browser suite).
 run() {
-  local name=$1
-  shift
+  local name=$1 token=$2
+  shift 2
   "$ST" --config-file "$work/schemathesis.toml" run "$base/api/openapi.json" \
     --checks "$CHECKS" \
     --exclude-checks "$EXCLUDED_CHECKS" \
@@ -102,14 +106,18 @@ run() {
     --generation-database none \
     --generation-with-security-parameters false \
     --header "Cookie: $cookie" \
-    --header "Authorization: Bearer demo-metering-token" \
+    --header "Authorization: Bearer $token" \
     --no-color \
     "$@" 2>&1 | tee "$work/$name.log"
   return "${PIPESTATUS[0]}"
 }
 status=0
-run main --exclude-path /api/session/logout --exclude-path '/api/workspaces/{ws}/billing/events' || status=$?
-run logout --include-path /api/session/logout || status=$?
+run main demo-metering-token --exclude-path /api/session/logout \
+  --exclude-path '/api/workspaces/{ws}/billing/events' --exclude-path-regex '^/api/platform/' || status=$?
+run logout demo-metering-token --include-path /api/session/logout || status=$?
+# The provisioning API with its own token, last: it renames and re-plans the
+# demo workspaces and changes who is in them.
+run platform "$platform_token" --include-path-regex '^/api/platform/' || status=$?
 
 # A 5xx fails not_a_server_error already; the log says why, and shows any other error.
 if grep -q 'ERROR\|panicked' "$work/server.log"; then
@@ -123,7 +131,7 @@ fi
 
 # Each run ends with "Test cases:" and, on the next line, "N generated, N passed[, K skipped]".
 cases=0
-for name in main logout; do
+for name in main logout platform; do
   read -r generated passed < <(awk '/^Test cases:/ { getline; gsub(",", ""); print $1, $3; exit }' "$work/$name.log")
   if [ -z "${generated:-}" ] || [ "$generated" != "$passed" ]; then
     echo "schemathesis: could not read the number of cases of the $name run" >&2

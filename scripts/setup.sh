@@ -2,7 +2,8 @@
 # Installs what building, running and testing the project needs, skipping what is already there.
 #   scripts/setup.sh          build + run: wasm target, trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests,
-#                             and schemathesis (PyPI, in its own venv) for scripts/schemathesis.sh
+#                             schemathesis (PyPI, in its own venv) for scripts/schemathesis.sh,
+#                             and promtool (Debian's prometheus) to lint the metrics
 #   scripts/setup.sh --bench  also Chromium, wrk, brotli, twiggy and playwright-core for scripts/bench.sh
 # Safe to run again: every step checks first.
 set -euo pipefail
@@ -67,6 +68,11 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   fi
 fi
 if [ "${1:-}" = "--test" ]; then
+  if ! command -v promtool >/dev/null 2>&1; then
+    say "installing promtool (Debian's prometheus package) to lint the metrics"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  fi
   VENV="$TOOLS_DIR/venv"
   if [ "$("$VENV/bin/st" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
     say "installing schemathesis $SCHEMATHESIS_VERSION (PyPI, into $VENV)"

@@ -157,6 +157,7 @@ pub fn history() -> Vec<ActivityEntry> {
         action,
         old,
         new,
+        credits: None,
     };
     let (owner, admin) = (Some("owner@acme.test"), Some("admin@acme.test"));
     vec![

@@ -17,6 +17,8 @@ wire_names! {
         CapSet = "cap_set",
         /// The cap removed: no limit.
         CapRemoved = "cap_removed",
+        /// Prepaid credits added by the platform (an order paid for).
+        PrepaidAdded = "prepaid_added",
     }
 }
 
@@ -38,6 +40,7 @@ pub const RELATIVE_DAYS: i64 = 30;
 ///     action: AuditAction::CapSet,
 ///     old: snapshot(10_000),
 ///     new: snapshot(25_000),
+///     credits: None,
 /// };
 /// let now = parse_utc("2026-11-25T19:02:10Z").unwrap();
 /// assert_eq!(
@@ -77,6 +80,11 @@ pub fn activity_summary(entry: &ActivityEntry) -> String {
             (None, _, _) => "Cap changed".into(),
         },
         AuditAction::CapRemoved => format!("Cap removed{}", was(old_cap)),
+        AuditAction::PrepaidAdded => match entry.credits {
+            Some(c) if c == crate::Credits::whole(1) => "1 prepaid credit added".into(),
+            Some(c) => format!("{c} prepaid credits added"),
+            None => "Prepaid credits added".into(),
+        },
     }
 }
 
@@ -127,7 +135,23 @@ mod tests {
             action,
             old,
             new,
+            credits: None,
         }
+    }
+
+    #[test]
+    fn prepaid_credits_added_in_words() {
+        let added = |c: i64| ActivityEntry {
+            actor: None,
+            credits: Some(crate::Credits::whole(c)),
+            ..entry(AuditAction::PrepaidAdded, None, None)
+        };
+        assert_eq!(activity_summary(&added(100)), "100 prepaid credits added");
+        assert_eq!(activity_summary(&added(1)), "1 prepaid credit added");
+        assert_eq!(
+            describe_activity(&added(100), at(NOW)),
+            "100 prepaid credits added, 2 minutes ago"
+        );
     }
 
     const NOW: &str = "2026-11-25T19:02:00Z";

@@ -30,6 +30,7 @@ mod money;
 mod names;
 mod notify;
 mod plan;
+mod platform;
 mod state;
 mod usage;
 mod webhook_address;
@@ -48,6 +49,10 @@ pub use moment::{parse_utc, Moment};
 pub use money::Money;
 pub use notify::{thresholds_crossed, EventType, Threshold};
 pub use plan::{PlanInterval, Role};
+pub use platform::{
+    member_email, MemberInfo, MemberSpec, Plan, PlanSpec, PlatformError, PlatformPlan,
+    PlatformWorkspace, PrepaidGrant, ValidGrant, ValidWorkspace, WorkspaceSpec,
+};
 pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};
 pub use usage::{validate_usage, UsageError, ValidUsage, MAX_CREDITS_PER_RECORD, MAX_KEY_LEN};
 pub use webhook_address::{

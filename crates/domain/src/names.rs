@@ -140,7 +140,7 @@ mod tests {
                     .map(|v| v.as_str())
                     .collect::<Vec<_>>()
             ),
-            "enabled disabled cap_set cap_removed"
+            "enabled disabled cap_set cap_removed prepaid_added"
         );
     }
 }

@@ -148,6 +148,10 @@ pub struct ActivityEntry {
     /// The settings after.
     #[cfg_attr(feature = "openapi", schema(required))]
     pub new: Option<FlexSnapshot>,
+    /// The credits it is about (`prepaid_added`: the credits added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "100"))]
+    pub credits: Option<crate::Credits>,
 }
 
 /// `GET /api/workspaces/{ws}/billing/activity?before=…&limit=…`: newest first.

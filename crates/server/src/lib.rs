@@ -12,6 +12,7 @@ pub mod live;
 pub mod serve;
 pub mod service;
 pub mod store;
+pub mod telemetry;
 
 use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::IntoResponse;
@@ -40,6 +41,9 @@ pub struct Config {
     pub demo: bool,
     /// Bearer tokens accepted by the metering endpoint.
     pub metering_tokens: Vec<String>,
+    /// The bearer token of the provisioning API (`--platform-token-file`);
+    /// none: the API answers 401 to everyone.
+    pub platform_token: Option<String>,
     /// Where people reach the page (`--public-url`); `https://…` makes the
     /// session cookie `Secure` with the `__Host-` prefix.
     pub public_url: Option<String>,
@@ -50,6 +54,9 @@ pub struct Config {
     /// Webhooks may be `http://` to this machine (`--allow-http-webhooks`,
     /// for tests); otherwise only `https://` to public addresses.
     pub allow_http_webhooks: bool,
+    /// Where `/metrics` is served (`--metrics-addr`), on a listener of its
+    /// own; none: nowhere.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// The connection limits: header read and idle timeouts, and the most
     /// connections open at once (`--max-connections`).
     pub limits: serve::Limits,
@@ -97,7 +104,13 @@ pub fn app(store: Db, config: Config) -> Router {
 
 /// [`app`], telling `live` of every change to billing (and, on PostgreSQL,
 /// of every change another server announces).
-fn app_with(store: Db, mut config: Config, live: Live) -> Router {
+fn app_with(store: Db, config: Config, live: Live) -> Router {
+    build(store, config, live).0
+}
+
+/// The app and the service behind it.
+fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
+    telemetry::handle();
     if config.demo
         && !config
             .metering_tokens
@@ -146,7 +159,7 @@ fn app_with(store: Db, mut config: Config, live: Live) -> Router {
     );
     let health = http::Health::default();
     let state = AppState {
-        service,
+        service: service.clone(),
         config: Arc::new(config),
         health: health.clone(),
     };
@@ -165,7 +178,7 @@ fn app_with(store: Db, mut config: Config, live: Live) -> Router {
         .fold(router, |router, (name, value)| {
             router.layer(SetResponseHeaderLayer::overriding(name, value))
         });
-    router
+    let router = router
         .layer(CatchPanicLayer::custom(panic_answer))
         .layer(axum::middleware::from_fn_with_state(
             health,
@@ -175,8 +188,10 @@ fn app_with(store: Db, mut config: Config, live: Live) -> Router {
             response_within,
             answer_in_time,
         ))
+        .layer(axum::middleware::from_fn(telemetry::count_requests))
         .layer(trace_layer())
-        .with_state(state)
+        .with_state(state);
+    (router, service)
 }
 
 /// How often housekeeping runs (and once at start).
@@ -288,8 +303,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = config.limits;
+    let metrics_addr = config.metrics_addr;
     let live = Live::default();
-    let router = app_with(store, config, live.clone());
+    let (router, service) = build(store, config, live.clone());
+    if let Some(addr) = metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!("metrics at http://{}/metrics", listener.local_addr()?);
+        telemetry::serve(listener, service);
+    }
     serve::run(listener, router, limits, async move {
         shutdown.await;
         // Event streams never end by themselves: end them, or the

@@ -140,6 +140,15 @@ impl Live {
         })
     }
 
+    /// How many event streams are open on this server.
+    pub fn open_streams(&self) -> usize {
+        self.streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .sum()
+    }
+
     /// How many workspaces are watched now.
     pub fn watched(&self) -> usize {
         self.workspaces

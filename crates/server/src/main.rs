@@ -51,6 +51,10 @@ struct Args {
     /// localhost), for tests. Off: https:// to public addresses only.
     #[arg(long)]
     allow_http_webhooks: bool,
+    /// Serve metrics (Prometheus text format) at http://ADDR/metrics, on a
+    /// listener of its own. Off by default; keep it off the public network.
+    #[arg(long)]
+    metrics_addr: Option<std::net::SocketAddr>,
     /// The most connections open at once; more wait to be accepted.
     #[arg(long, default_value_t = billing_server::serve::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
@@ -58,6 +62,11 @@ struct Args {
     /// housekeeping removes them; ended sessions are removed at once.
     #[arg(long, default_value_t = billing_server::service::DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
+    /// File holding the bearer token of the provisioning API (/api/platform/…):
+    /// at least 32 characters, not the metering token. Without it the
+    /// provisioning API answers 401.
+    #[arg(long)]
+    platform_token_file: Option<PathBuf>,
     /// File holding the bearer token the metering endpoint accepts.
     #[arg(long, conflicts_with = "metering_token")]
     metering_token_file: Option<PathBuf>,
@@ -89,6 +98,27 @@ fn metering_token(args: &Args) -> Result<Option<String>, Failure> {
         }
     }
     Ok(token)
+}
+
+fn platform_token(args: &Args, metering: Option<&str>) -> Result<Option<String>, Failure> {
+    let Some(file) = &args.platform_token_file else {
+        return Ok(None);
+    };
+    let token = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read --platform-token-file {}: {e}", file.display()))?
+        .trim()
+        .to_string();
+    if token.chars().count() < MIN_TOKEN_LEN {
+        return Err(format!(
+            "the platform token is {} characters; it must be at least {MIN_TOKEN_LEN}",
+            token.chars().count()
+        )
+        .into());
+    }
+    if Some(token.as_str()) == metering {
+        return Err("the platform token must not be the metering token: give each its own".into());
+    }
+    Ok(Some(token))
 }
 
 /// `--demo` is a boundary, not a back door.
@@ -151,6 +181,7 @@ async fn main() -> Result<(), Failure> {
         .init();
     let args = Args::parse();
     let token = metering_token(&args)?;
+    let platform = platform_token(&args, token.as_deref())?;
     let store = Db::open(&args.db, args.write_batch).await?;
     tracing::info!("billing store: {}", store.kind());
     if args.demo {
@@ -178,11 +209,13 @@ async fn main() -> Result<(), Failure> {
         static_dir: args.static_dir,
         demo: args.demo,
         metering_tokens: token.into_iter().collect(),
+        platform_token: platform,
         public_url: args.public_url,
         smtp_url: args.smtp_url,
         smtp_from: Some(args.smtp_from),
         allow_http_webhooks: args.allow_http_webhooks,
         retention_days: Some(args.retention_days),
+        metrics_addr: args.metrics_addr,
         limits: billing_server::serve::Limits {
             max_connections: args.max_connections,
             ..Default::default()

@@ -132,6 +132,13 @@ impl Worker {
                 None => AfterAttempt::GiveUp,
             }
         };
+        let result = match next {
+            AfterAttempt::Delivered => "delivered",
+            AfterAttempt::RetryAt(_) => "retry",
+            AfterAttempt::GiveUp => "given_up",
+        };
+        metrics::counter!("deliveries_total", "channel" => d.channel.as_str(), "result" => result)
+            .increment(1);
         let attempt = Attempt {
             at,
             status: sent.status,

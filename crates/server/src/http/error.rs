@@ -7,7 +7,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use billing_domain::{BillingState, CapError, ErrorBody, ErrorDetail, UsageError};
+use billing_domain::{BillingState, CapError, ErrorBody, ErrorDetail, PlatformError, UsageError};
 
 /// An error answered as `{"error": {"code", "message"}}` with `status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +81,22 @@ impl ApiError {
             StatusCode::UNAUTHORIZED,
             "invalid_metering_token",
             "A valid metering token is required.",
+        )
+    }
+
+    pub fn invalid_slug() -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_slug",
+            "A workspace's slug is 1 to 63 of a-z, 0-9 and -.",
+        )
+    }
+
+    pub fn invalid_platform_token() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_platform_token",
+            "A valid platform token is required.",
         )
     }
 
@@ -212,6 +228,12 @@ impl From<ServiceError> for ApiError {
 impl From<CapError> for ApiError {
     fn from(e: CapError) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+    }
+}
+
+impl From<PlatformError> for ApiError {
+    fn from(e: PlatformError) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.message())
     }
 }
 

@@ -161,15 +161,8 @@ impl FromRequestParts<AppState> for MeteringToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        // The scheme is case-insensitive (RFC 9110); the token is compared in constant time.
-        let given = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or_else(ApiError::invalid_metering_token)?;
+        // The token is compared in constant time.
+        let given = bearer(parts).ok_or_else(ApiError::invalid_metering_token)?;
         let accepted = state
             .config
             .metering_tokens
@@ -181,6 +174,39 @@ impl FromRequestParts<AppState> for MeteringToken {
             Err(ApiError::invalid_metering_token())
         }
     }
+}
+
+/// Proof that the request carries the platform's provisioning token
+/// (`--platform-token-file`, as `Authorization: Bearer …`); otherwise 401
+/// `invalid_platform_token`. Checked from the headers, before any body is read.
+pub struct PlatformToken;
+
+impl FromRequestParts<AppState> for PlatformToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let accepted = bearer(parts)
+            .zip(state.config.platform_token.as_deref())
+            .is_some_and(|(given, token)| {
+                !token.is_empty() && constant_time_eq(token.as_bytes(), given.as_bytes())
+            });
+        if accepted {
+            Ok(PlatformToken)
+        } else {
+            Err(ApiError::invalid_platform_token())
+        }
+    }
+}
+
+/// The bearer token of `Authorization` (the scheme is case-insensitive, RFC 9110).
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -11,6 +11,7 @@ mod guard;
 pub mod headers;
 mod health;
 pub mod openapi;
+mod platform;
 mod session;
 mod usage;
 
@@ -50,6 +51,18 @@ pub fn api() -> Router<AppState> {
             put(alerts::set_webhook).delete(alerts::delete_webhook),
         )
         .route("/workspaces/{ws}/deliveries", get(alerts::deliveries))
+        .route(
+            "/platform/workspaces/{ws}",
+            put(platform::put_workspace).get(platform::get_workspace),
+        )
+        .route(
+            "/platform/workspaces/{ws}/members/{email}",
+            put(platform::put_member).delete(platform::remove_member),
+        )
+        .route(
+            "/platform/workspaces/{ws}/prepaid",
+            post(platform::grant_prepaid),
+        )
         // After routing: a method a route does not take answers 405 (with
         // `Allow`), an unknown route 404, whatever their headers.
         .route_layer(axum::middleware::from_fn(

@@ -13,6 +13,8 @@ use utoipa::{Modify, OpenApi};
 pub const SESSION_SCHEME: &str = "billing_session";
 /// The security scheme of the metering service: its bearer token.
 pub const METERING_SCHEME: &str = "metering_token";
+/// The provisioning API's bearer token.
+pub const PLATFORM_SCHEME: &str = "platform_token";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +45,11 @@ pub const METERING_SCHEME: &str = "metering_token";
         super::alerts::set_webhook,
         super::alerts::delete_webhook,
         super::alerts::deliveries,
+        super::platform::put_workspace,
+        super::platform::get_workspace,
+        super::platform::put_member,
+        super::platform::remove_member,
+        super::platform::grant_prepaid,
     ),
     modifiers(&SecuritySchemes, &SharedAnswers),
     tags(
@@ -51,6 +58,7 @@ pub const METERING_SCHEME: &str = "metering_token";
         (name = "flex", description = "Changes to Flex Billing (owners and admins)"),
         (name = "usage", description = "Metering (the platform, with its token)"),
         (name = "alerts", description = "Where alerts go: the webhook endpoint and the delivery log (owners)"),
+        (name = "platform", description = "Provisioning by the platform that runs this page, with its own token: workspaces, plans, members, prepaid credits"),
         (name = "openapi", description = "This document"),
     ),
 )]
@@ -105,6 +113,34 @@ impl Modify for SharedAnswers {
     fn modify(&self, doc: &mut Document) {
         use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
         for (path, item) in doc.paths.paths.iter_mut() {
+            if path.starts_with("/api/platform/") {
+                for op in [
+                    &mut item.get,
+                    &mut item.post,
+                    &mut item.put,
+                    &mut item.delete,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    op.responses
+                        .responses
+                        .entry("500".to_string())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(EVERY_WORKSPACE_ROUTE[1].1)
+                                .content(
+                                    "application/json",
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+                continue;
+            }
             if !path.starts_with("/api/workspaces/") {
                 continue;
             }
@@ -163,6 +199,17 @@ impl Modify for SecuritySchemes {
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
                         "The metering token (`--metering-token-file`, `--metering-token`; the demo's with `--demo`).",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            PLATFORM_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The platform's provisioning token (`--platform-token-file`).",
                     ))
                     .build(),
             ),

@@ -55,6 +55,7 @@ impl<S: Store> Service<S> {
                         action: change.action(),
                         old: (&ws.flex).into(),
                         new: (&next).into(),
+                        credits: None,
                     };
                     tx.audit(ws.id, Some(user.id), &line)?;
                     queued = alerts.settings_changed(

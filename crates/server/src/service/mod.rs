@@ -4,17 +4,20 @@
 //!
 //! One file a concern: `billing.rs` (the state, changes to Flex Billing, the
 //! audit trail), `usage.rs` (metering), `sessions.rs` (who is signed in),
-//! `alerts.rs` (where alerts go), `upkeep.rs` (readiness, housekeeping).
+//! `alerts.rs` (where alerts go), `platform.rs` (provisioning by the
+//! platform), `upkeep.rs` (readiness, housekeeping).
 //! This file holds what they share.
 
 mod alerts;
 mod billing;
+mod platform;
 mod sessions;
 mod upkeep;
 mod usage;
 
 pub use alerts::DELIVERY_LOG;
 pub use billing::{DEFAULT_ACTIVITY_PAGE, MAX_ACTIVITY_PAGE};
+pub use platform::Put;
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
 pub use upkeep::{Purged, DEFAULT_RETENTION_DAYS};
 

@@ -2,7 +2,7 @@
 //! housekeeping that keeps it from growing without end.
 
 use super::sessions::SESSION_IDLE;
-use super::{ago, Result, Service};
+use super::{ago, Result, Service, ServiceError};
 use crate::store::Store;
 use std::time::Duration;
 
@@ -24,6 +24,18 @@ impl<S: Store> Service<S> {
     pub async fn ready(&self) -> Result<()> {
         let now = chrono::Utc::now();
         self.store.write(move |tx| Ok(tx.mark_ready(now)?)).await
+    }
+
+    /// How many alerts wait to be delivered, and how long the oldest has.
+    pub async fn outbox_stats(&self) -> Result<(i64, Duration)> {
+        let (pending, oldest) = self
+            .store
+            .read(|tx| Ok::<_, ServiceError>(tx.outbox_stats()?))
+            .await?;
+        let age = oldest
+            .map(|at| (chrono::Utc::now() - at).to_std().unwrap_or_default())
+            .unwrap_or_default();
+        Ok((pending, age))
     }
 
     /// Removes ended sessions, and delivered or given-up alerts (with their

@@ -105,6 +105,12 @@ impl<S: Store> Service<S> {
         if queued {
             self.alerts.queued();
         }
+        let result = match &outcome {
+            Ok(recorded) if recorded.replayed => "replayed",
+            Ok(_) => "accepted",
+            Err(refused) => refused.code(),
+        };
+        metrics::counter!("usage_records_total", "result" => result).increment(1);
         match &outcome {
             Ok(recorded) if !recorded.replayed => self.changed(&changed),
             Err(DrawError::FlexCapReached { .. }) => self.changed(&changed),

@@ -152,6 +152,7 @@ pub(crate) fn activity_entry(r: &dyn Columns) -> StoreResult<ActivityEntry> {
         action: name(r.text("action")?, "audit action", AuditAction::parse)?,
         old: snapshot("old_value")?,
         new: snapshot("new_value")?,
+        credits: r.opt_int("credits_e4")?.map(credits),
     })
 }
 

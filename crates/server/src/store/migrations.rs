@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("006_alerts_outbox"),
     migration!("007_audit_detail_dropped"),
     migration!("008_fair_fenced_delivery"),
+    migration!("009_platform"),
 ];
 
 #[cfg(test)]

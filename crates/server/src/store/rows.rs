@@ -17,6 +17,19 @@ pub struct AuditLine {
     pub action: AuditAction,
     pub old: FlexSnapshot,
     pub new: FlexSnapshot,
+    /// Credits the line is about (prepaid credits added), if any.
+    pub credits: Option<Credits>,
+}
+
+/// What adding prepaid credits under an idempotency key came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// Added now.
+    Added,
+    /// This key added these very credits before: nothing new.
+    Replayed,
+    /// This key added other credits before: nothing done.
+    Conflict,
 }
 
 /// A person, as stored.

@@ -1,11 +1,11 @@
 //! What a store does: [`Store`] runs transactions, [`Tx`] is one of them.
 
 use super::{
-    AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, NewDelivery, NewWorkspace,
-    StoreError, StoreResult, StoredUsage, StoredWebhook, UserRow, WorkspaceRow,
+    AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant, NewDelivery,
+    NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, UserRow, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, Money, Role,
+    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, Money, Plan, Role,
     WorkspaceLink,
 };
 use chrono::NaiveDate;
@@ -148,6 +148,8 @@ pub trait Tx {
         attempt: &Attempt,
         next: AfterAttempt,
     ) -> StoreResult<bool>;
+    /// How many alerts wait to be delivered, and when the oldest was created.
+    fn outbox_stats(&mut self) -> StoreResult<(i64, Option<At>)>;
     /// Writes the readiness row: the store takes writes.
     fn mark_ready(&mut self, now: At) -> StoreResult<()>;
     /// Removes deliveries delivered or given up that were created before
@@ -167,6 +169,22 @@ pub trait Tx {
     fn insert_user(&mut self, email: &str) -> StoreResult<i64>;
     /// Makes a person a member of a workspace, with `role`.
     fn add_member(&mut self, workspace_id: i64, user_id: i64, role: Role) -> StoreResult<()>;
+    /// The person's role in the workspace, if they are a member.
+    fn member_role(&mut self, workspace_id: i64, user_id: i64) -> StoreResult<Option<Role>>;
+    /// Gives a member another role.
+    fn set_role(&mut self, workspace_id: i64, user_id: i64, role: Role) -> StoreResult<()>;
+    /// Ends a person's membership; answers whether they were a member.
+    fn remove_member(&mut self, workspace_id: i64, user_id: i64) -> StoreResult<bool>;
+    /// Renames the workspace and sets its plan.
+    fn update_workspace(&mut self, workspace_id: i64, name: &str, plan: &Plan) -> StoreResult<()>;
+    /// Adds `credits` to the workspace's prepaid balance once per `key`.
+    fn grant_prepaid(
+        &mut self,
+        workspace_id: i64,
+        key: &str,
+        credits: Credits,
+        at: At,
+    ) -> StoreResult<Grant>;
 }
 
 /// A database the service runs its transactions on.

@@ -16,12 +16,13 @@
 
 use crate::store::mapping::{self, Columns};
 use crate::store::{
-    e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, NewDelivery,
-    NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, UserRow, WorkspaceRow,
+    e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
+    NewDelivery, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, UserRow,
+    WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, FlexSnapshot, Money,
-    Role, WorkspaceLink,
+    Plan, Role, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use postgres::types::ToSql;
@@ -200,14 +201,15 @@ impl Tx for PgTx<'_> {
         let json =
             |v: &FlexSnapshot| serde_json::to_value(v).map_err(|e| StoreError::new(e.to_string()));
         self.execute(
-            "INSERT INTO audit_log (workspace_id, user_id, action, at, old_value, new_value)
-             VALUES ($1, $2, $3, now(), $4, $5)",
+            "INSERT INTO audit_log (workspace_id, user_id, action, at, old_value, new_value, credits_e4)
+             VALUES ($1, $2, $3, now(), $4, $5, $6)",
             &[
                 &workspace_id,
                 &user_id,
                 &line.action.as_str(),
                 &json(&line.old)?,
                 &json(&line.new)?,
+                &line.credits.map(e4).transpose()?,
             ],
         )?;
         Ok(())
@@ -220,7 +222,7 @@ impl Tx for PgTx<'_> {
         limit: u32,
     ) -> StoreResult<Vec<ActivityEntry>> {
         self.all(
-            "SELECT a.id, a.at, u.email, a.action, a.old_value, a.new_value
+            "SELECT a.id, a.at, u.email, a.action, a.old_value, a.new_value, a.credits_e4
                FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
               WHERE a.workspace_id = $1 AND a.id < $2
               ORDER BY a.id DESC LIMIT $3",
@@ -475,6 +477,78 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
+    fn member_role(&mut self, workspace_id: i64, user_id: i64) -> StoreResult<Option<Role>> {
+        self.first(
+            "SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            &[&workspace_id, &user_id],
+            mapping::role,
+        )
+    }
+
+    fn set_role(&mut self, workspace_id: i64, user_id: i64, role: Role) -> StoreResult<()> {
+        self.execute(
+            "UPDATE memberships SET role = $3 WHERE workspace_id = $1 AND user_id = $2",
+            &[&workspace_id, &user_id, &role.as_str()],
+        )?;
+        Ok(())
+    }
+
+    fn remove_member(&mut self, workspace_id: i64, user_id: i64) -> StoreResult<bool> {
+        let removed = self.execute(
+            "DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+            &[&workspace_id, &user_id],
+        )?;
+        Ok(removed > 0)
+    }
+
+    fn update_workspace(&mut self, workspace_id: i64, name: &str, plan: &Plan) -> StoreResult<()> {
+        self.execute(
+            "UPDATE workspaces SET name = $2, plan_name = $3, plan_interval = $4, plan_anchor = $5,
+                    included_e4 = $6, flex_rate_cents = $7, prepaid_rate_cents = $8
+              WHERE id = $1",
+            &[
+                &workspace_id,
+                &name,
+                &plan.name,
+                &plan.interval.noun(),
+                &plan.anchor,
+                &e4(plan.included)?,
+                &plan.flex_rate.cents(),
+                &plan.prepaid_rate.cents(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn grant_prepaid(
+        &mut self,
+        workspace_id: i64,
+        key: &str,
+        credits: Credits,
+        at: At,
+    ) -> StoreResult<Grant> {
+        let amount = e4(credits)?;
+        let before = self.first(
+            "SELECT credits_e4 FROM prepaid_grants WHERE workspace_id = $1 AND idempotency_key = $2",
+            &[&workspace_id, &key],
+            |r| r.int("credits_e4"),
+        )?;
+        match before {
+            Some(n) if n == amount => return Ok(Grant::Replayed),
+            Some(_) => return Ok(Grant::Conflict),
+            None => {}
+        }
+        self.execute(
+            "INSERT INTO prepaid_grants (workspace_id, idempotency_key, credits_e4, at) VALUES ($1, $2, $3, $4)",
+            &[&workspace_id, &key, &amount, &at],
+        )?;
+        self.execute(
+            "UPDATE workspaces SET prepaid_e4 = prepaid_e4 + $2 WHERE id = $1",
+            &[&workspace_id, &amount],
+        )?;
+        Ok(Grant::Added)
+    }
+
     fn supersede_pending(
         &mut self,
         workspace_id: i64,
@@ -543,6 +617,16 @@ impl Tx for PgTx<'_> {
             &[&id, &at, &status, &attempt.error],
         )?;
         Ok(true)
+    }
+
+    fn outbox_stats(&mut self) -> StoreResult<(i64, Option<At>)> {
+        Ok(self
+            .first(
+                "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE next_attempt_at IS NOT NULL",
+                &[],
+                |r| Ok((r.int("n")?, r.opt_moment("oldest")?)),
+            )?
+            .unwrap_or((0, None)))
     }
 
     fn mark_ready(&mut self, now: At) -> StoreResult<()> {

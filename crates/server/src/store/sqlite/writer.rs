@@ -111,6 +111,7 @@ fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
     if batch.is_empty() {
         return;
     }
+    metrics::histogram!("sqlite_commit_batch_size").record(batch.len() as f64);
     let outcome = (|| -> rusqlite::Result<()> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         for job in &mut batch {

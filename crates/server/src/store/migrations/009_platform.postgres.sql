@@ -1,0 +1,10 @@
+-- The platform's provisioning API: prepaid credits it adds, once per order
+-- (its idempotency key), and the audit trail's line for each, with the credits.
+CREATE TABLE prepaid_grants (
+    workspace_id    BIGINT NOT NULL REFERENCES workspaces(id),
+    idempotency_key TEXT NOT NULL,
+    credits_e4      BIGINT NOT NULL,
+    at              TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (workspace_id, idempotency_key)
+);
+ALTER TABLE audit_log ADD COLUMN credits_e4 BIGINT;
