@@ -41,19 +41,31 @@ pub struct PlanSpec {
     #[cfg_attr(feature = "openapi", schema(example = "Growth"))]
     pub name: String,
     /// `month` or `year`.
-    #[cfg_attr(feature = "openapi", schema(example = "month"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "month", pattern = "^(month|year)$")
+    )]
     pub interval: String,
     /// The first day of the first billing cycle (`YYYY-MM-DD`).
-    #[cfg_attr(feature = "openapi", schema(example = "2026-11-01"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "2026-11-01", pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    )]
     pub anchor: String,
     /// Credits included each cycle (a whole or decimal number, up to four places).
     #[cfg_attr(feature = "openapi", schema(example = "30"))]
     pub included_credits: String,
     /// Dollars per flex credit, e.g. `4.00`.
-    #[cfg_attr(feature = "openapi", schema(example = "4.00"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "4.00", pattern = r"^[0-9]{1,5}(\.[0-9]{1,2})?$")
+    )]
     pub flex_rate: String,
     /// Dollars per prepaid credit, e.g. `3.00`.
-    #[cfg_attr(feature = "openapi", schema(example = "3.00"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "3.00", pattern = r"^[0-9]{1,5}(\.[0-9]{1,2})?$")
+    )]
     pub prepaid_rate: String,
 }
 
@@ -89,7 +101,10 @@ pub struct ValidWorkspace {
 #[serde(deny_unknown_fields)]
 pub struct MemberSpec {
     /// `owner`, `admin` or `member`.
-    #[cfg_attr(feature = "openapi", schema(example = "admin"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "admin", pattern = "^(owner|admin|member)$")
+    )]
     pub role: String,
 }
 
