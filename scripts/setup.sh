@@ -3,7 +3,8 @@
 #   scripts/setup.sh          build + run: wasm target, trunk, wasm-bindgen-cli, wasm-opt
 #   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests,
 #                             schemathesis (PyPI, in its own venv) for scripts/schemathesis.sh,
-#                             and promtool (Debian's prometheus) to lint the metrics
+#                             promtool (Debian's prometheus) to lint the metrics,
+#                             and oidc-provider (npm) as the tests' OpenID provider
 #   scripts/setup.sh --bench  also Chromium, wrk, brotli, twiggy and playwright-core for scripts/bench.sh
 # Safe to run again: every step checks first.
 set -euo pipefail
@@ -14,6 +15,7 @@ BINARYEN_VERSION=132           # Debian's wasm-opt (108) is too old for current 
 AXE_VERSION=4.11.0
 PLAYWRIGHT_VERSION=1.64.1      # playwright-core only: it drives Debian's Chromium, downloads no browser
 SCHEMATHESIS_VERSION=4.32.5    # the API against its OpenAPI document (scripts/schemathesis.sh)
+OIDC_PROVIDER_VERSION=8.8.1    # panva's oidc-provider (OpenID Certified): the tests' identity provider; 8.x runs on Node.js 20
 TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -68,6 +70,10 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   fi
 fi
 if [ "${1:-}" = "--test" ]; then
+  if [ "$(node -p "require('$TOOLS_DIR/node_modules/oidc-provider/package.json').version" 2>/dev/null)" != "$OIDC_PROVIDER_VERSION" ]; then
+    say "installing oidc-provider@$OIDC_PROVIDER_VERSION (npm), the tests' OpenID provider"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "oidc-provider@$OIDC_PROVIDER_VERSION" >/dev/null
+  fi
   if ! command -v promtool >/dev/null 2>&1; then
     say "installing promtool (Debian's prometheus package) to lint the metrics"
     as_root apt-get update -qq

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
+# Where setup put the npm tools the tests start (the OpenID provider).
+export BILLING_TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
 
 echo "== page: release build (trunk): the page and the preview"
 scripts/build-page.sh

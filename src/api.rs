@@ -84,8 +84,9 @@ pub async fn session() -> Result<SessionInfo, ApiError> {
 }
 
 /// Ends the session; the server clears its cookie. Already signed out (401)
-/// counts as done.
-pub async fn sign_out() -> Result<(), ApiError> {
+/// counts as done. Answers where to go to sign out at the platform's
+/// OpenID provider too, when the server says so.
+pub async fn sign_out() -> Result<Option<String>, ApiError> {
     let request = Request::post("/api/session/logout")
         .header("Accept", "application/json")
         .header("Content-Type", "application/json")
@@ -93,8 +94,15 @@ pub async fn sign_out() -> Result<(), ApiError> {
         .map_err(|_| ApiError::Unreachable)?;
     let resp = request.send().await.map_err(|_| ApiError::Unreachable)?;
     let status = resp.status();
+    if status == 200 {
+        #[derive(serde::Deserialize)]
+        struct SignedOut {
+            redirect: Option<String>,
+        }
+        return Ok(resp.json::<SignedOut>().await.ok().and_then(|s| s.redirect));
+    }
     if resp.ok() || status == 401 {
-        return Ok(());
+        return Ok(None);
     }
     Err(refusal(status, resp.json::<ErrorBody>().await.ok(), None))
 }

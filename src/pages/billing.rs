@@ -173,13 +173,15 @@ fn SessionBar(info: SessionInfo, ws: String) -> impl IntoView {
     let sign_out = Action::new_local(move |_: &()| async move {
         let result = api::sign_out().await;
         match result {
-            Ok(()) => {
+            Ok(at_provider) => {
                 let here = window()
                     .location()
                     .pathname()
                     .unwrap_or_else(|_| HOME.into());
-                // Keep the button busy while the browser leaves the page.
-                let _ = window().location().set_href(&sign_in_href(&here));
+                // Keep the button busy while the browser leaves the page: for
+                // the provider's sign-out, or the way to sign in again.
+                let to = at_provider.unwrap_or_else(|| sign_in_href(&here));
+                let _ = window().location().set_href(&to);
             }
             Err(_) => {
                 pending.set(false);

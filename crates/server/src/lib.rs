@@ -9,6 +9,7 @@ pub mod deliver;
 pub mod demo;
 mod http;
 pub mod live;
+pub mod oidc;
 pub mod serve;
 pub mod service;
 pub mod store;
@@ -41,6 +42,9 @@ pub struct Config {
     pub demo: bool,
     /// Bearer tokens accepted by the metering endpoint.
     pub metering_tokens: Vec<String>,
+    /// Sign-in through the platform's OpenID Connect provider (`--oidc-*`;
+    /// needs `public_url`).
+    pub oidc: Option<oidc::OidcConfig>,
     /// The bearer token of the provisioning API (`--platform-token-file`);
     /// none: the API answers 401 to everyone.
     pub platform_token: Option<String>,
@@ -95,6 +99,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Writes refused for want of the store, for `/readyz`.
     pub health: http::Health,
+    /// The OpenID provider, when sign-in goes through one.
+    pub oidc: Option<Arc<oidc::Oidc>>,
 }
 
 /// The whole app: `/api/…`, `/`, and the page with client-side routing.
@@ -158,10 +164,17 @@ fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
         live,
     );
     let health = http::Health::default();
+    let oidc = config.oidc.clone().map(|c| {
+        Arc::new(oidc::Oidc::new(
+            c,
+            config.public_url.as_deref().unwrap_or_default(),
+        ))
+    });
     let state = AppState {
         service: service.clone(),
         config: Arc::new(config),
         health: health.clone(),
+        oidc,
     };
     let router = Router::new()
         .nest("/api", http::api())

@@ -62,6 +62,19 @@ struct Args {
     /// housekeeping removes them; ended sessions are removed at once.
     #[arg(long, default_value_t = billing_server::service::DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
+    /// Sign people in through this OpenID Connect provider (its issuer URL,
+    /// for discovery), e.g. https://auth.example.com/realms/platform.
+    /// Needs --public-url (the redirect URI is {public-url}/api/auth/callback),
+    /// --oidc-client-id and the client secret.
+    #[arg(long, requires_all = ["public_url", "oidc_client_id"])]
+    oidc_issuer: Option<String>,
+    /// This server's client id at the OpenID provider.
+    #[arg(long, requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// File holding the client secret at the OpenID provider (or env
+    /// BILLING_OIDC_CLIENT_SECRET).
+    #[arg(long, requires = "oidc_issuer")]
+    oidc_client_secret_file: Option<PathBuf>,
     /// File holding the bearer token of the provisioning API (/api/platform/…):
     /// at least 32 characters, not the metering token. Without it the
     /// provisioning API answers 401.
@@ -98,6 +111,26 @@ fn metering_token(args: &Args) -> Result<Option<String>, Failure> {
         }
     }
     Ok(token)
+}
+
+fn oidc(args: &Args) -> Result<Option<billing_server::oidc::OidcConfig>, Failure> {
+    let (Some(issuer), Some(client_id)) = (&args.oidc_issuer, &args.oidc_client_id) else {
+        return Ok(None);
+    };
+    let secret = match &args.oidc_client_secret_file {
+        Some(file) => std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read --oidc-client-secret-file {}: {e}", file.display()))?
+            .trim()
+            .to_string(),
+        None => std::env::var("BILLING_OIDC_CLIENT_SECRET").map_err(|_| {
+            "--oidc-issuer needs the client secret: --oidc-client-secret-file or env BILLING_OIDC_CLIENT_SECRET"
+        })?,
+    };
+    Ok(Some(billing_server::oidc::OidcConfig {
+        issuer: issuer.clone(),
+        client_id: client_id.clone(),
+        client_secret: secret,
+    }))
 }
 
 fn platform_token(args: &Args, metering: Option<&str>) -> Result<Option<String>, Failure> {
@@ -182,6 +215,7 @@ async fn main() -> Result<(), Failure> {
     let args = Args::parse();
     let token = metering_token(&args)?;
     let platform = platform_token(&args, token.as_deref())?;
+    let oidc = oidc(&args)?;
     let store = Db::open(&args.db, args.write_batch).await?;
     tracing::info!("billing store: {}", store.kind());
     if args.demo {
@@ -210,6 +244,7 @@ async fn main() -> Result<(), Failure> {
         demo: args.demo,
         metering_tokens: token.into_iter().collect(),
         platform_token: platform,
+        oidc,
         public_url: args.public_url,
         smtp_url: args.smtp_url,
         smtp_from: Some(args.smtp_from),

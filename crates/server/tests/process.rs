@@ -245,8 +245,14 @@ async fn streams_asked_for_unknown_workspaces_leave_nothing_behind() {
             statuses
         }
     };
-    // A first round warms the allocator and the connection pool.
-    ask(0, 2_000).await;
+    // A first round, as parallel as the measured one, grows the allocator's
+    // arenas, the connection pools and the blocking threads to their size.
+    let warm: Vec<_> = (0..50)
+        .map(|k| tokio::spawn(ask(100_000 + k * 200, 100_200 + k * 200)))
+        .collect();
+    for w in warm {
+        w.await.unwrap();
+    }
     let before = resident_kb(&server);
     let rounds: Vec<_> = (0..50)
         .map(|k| tokio::spawn(ask(10_000 + k * 1_000, 11_000 + k * 1_000)))

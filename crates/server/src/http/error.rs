@@ -206,6 +206,11 @@ impl From<ServiceError> for ApiError {
                 "user_not_found",
                 format!("No demo user {email}."),
             ),
+            ServiceError::NoWorkspace(email) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "no_workspace",
+                format!("{email} is not a member of any workspace."),
+            ),
 
             ServiceError::Flex(e) => ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string()),
             ServiceError::Draw(e) => {

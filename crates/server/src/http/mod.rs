@@ -3,6 +3,7 @@
 //! or decides a billing rule.
 
 mod alerts;
+mod auth;
 mod billing;
 pub mod error;
 mod events;
@@ -36,6 +37,8 @@ pub fn api() -> Router<AppState> {
         .route("/session", get(session::session))
         .route("/session/logout", post(session::logout))
         .route("/dev/login", get(session::dev_login))
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
         .route("/workspaces/{ws}/billing", get(billing::billing))
         .route("/workspaces/{ws}/billing/activity", get(billing::activity))
         .route("/workspaces/{ws}/billing/events", get(events::events))

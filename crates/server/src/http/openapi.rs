@@ -34,6 +34,8 @@ pub const PLATFORM_SCHEME: &str = "platform_token";
         super::session::session,
         super::session::logout,
         super::session::dev_login,
+        super::auth::login,
+        super::auth::callback,
         super::billing::billing,
         super::billing::activity,
         super::events::events,

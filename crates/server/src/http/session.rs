@@ -45,6 +45,9 @@ pub async fn session(
         description = "Not read (the page sends `{}`), but like every change sent as `application/json`.",
     ),
     responses(
+        (status = 200, description = "Signed out here; signed in by the OpenID provider, whose sign-out the page follows: `{\"redirect\": \"<end_session_endpoint>?id_token_hint=…&post_logout_redirect_uri=…\"}`.", body = Object, headers(
+            ("Set-Cookie" = String, description = "Clears the session cookie."),
+        )),
         (status = 204, description = "Signed out (also when there was no session).", headers(
             ("Set-Cookie" = String, description = "Clears the session cookie."),
         )),
@@ -58,16 +61,25 @@ pub async fn logout(
     State(s): State<AppState>,
     SessionCookie(token): SessionCookie,
     jar: CookieJar,
-) -> Result<impl IntoResponse, ApiError> {
-    if let Some(token) = token {
-        s.service.sign_out(token).await?;
-    }
+) -> Result<Response, ApiError> {
+    let id_token = match token {
+        Some(token) => s.service.sign_out(token).await?,
+        None => None,
+    };
     // Cleared with the attributes it was set with: a browser keeps a
     // `__Host-` cookie unless the one that replaces it is `Secure` too.
-    Ok((
-        jar.remove(session_cookie(&s, String::new())),
-        StatusCode::NO_CONTENT,
-    ))
+    let jar = jar.remove(session_cookie(&s, String::new()));
+    // Signed in by the provider: sign out there too, if it says where.
+    let at_provider = match (&s.oidc, id_token) {
+        (Some(oidc), Some(id_token)) => oidc.sign_out_url(&id_token).await,
+        _ => None,
+    };
+    Ok(match at_provider {
+        Some(redirect) => {
+            (jar, AppJson(serde_json::json!({ "redirect": redirect }))).into_response()
+        }
+        None => (jar, StatusCode::NO_CONTENT).into_response(),
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -82,7 +94,7 @@ pub struct LoginQuery {
 }
 
 /// Only local paths may follow a sign-in, so the link cannot send people elsewhere.
-fn safe_next(next: Option<&str>) -> &str {
+pub(super) fn safe_next(next: Option<&str>) -> &str {
     match next {
         // Printable ASCII only: a tab or newline after the first slash would let
         // a browser read "/\t/evil.example" as "//evil.example".
@@ -102,7 +114,7 @@ fn safe_next(next: Option<&str>) -> &str {
 /// session's absolute lifetime. Served over HTTPS (`--public-url https://…`)
 /// it is also `Secure` and named with the `__Host-` prefix, which binds it to
 /// this host.
-fn session_cookie(s: &AppState, value: String) -> Cookie<'static> {
+pub(super) fn session_cookie(s: &AppState, value: String) -> Cookie<'static> {
     Cookie::build((s.config.session_cookie_name(), value))
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -184,7 +196,10 @@ const SIGN_IN_ELSEWHERE: &str = "<!doctype html><html lang=\"en\"><title>Sign in
     <p>Sign in through the platform to see Plan &amp; Billing.</p></html>";
 
 fn sign_in_for(s: &AppState, next: &str) -> Response {
-    if s.config.demo {
+    if s.oidc.is_some() {
+        let next = demo::urlencode(safe_next(Some(next)));
+        Redirect::to(&format!("/api/auth/login?next={next}")).into_response()
+    } else if s.config.demo {
         let next = demo::urlencode(safe_next(Some(next)));
         Redirect::to(&format!("/api/dev/login?next={next}")).into_response()
     } else {

@@ -66,6 +66,8 @@ pub enum ServiceError {
     IdempotencyConflict,
     /// No person with this email (demo sign-in).
     UserNotFound(String),
+    /// Signed in by the OpenID provider, but a member of no workspace.
+    NoWorkspace(String),
     /// The domain refused the change.
     Flex(FlexError),
     /// The domain refused the usage.

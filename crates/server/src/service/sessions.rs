@@ -1,7 +1,7 @@
 //! Sessions: who a cookie signs in, signing in and out, and where a person lands.
 
 use super::{ago, Result, Service, ServiceError, User};
-use crate::store::Store;
+use crate::store::{SignIn, Store};
 use billing_domain::SessionInfo;
 use std::time::Duration;
 
@@ -97,11 +97,60 @@ impl<S: Store> Service<S> {
         Ok(token)
     }
 
-    /// Ends the session `token`: it no longer signs anyone in.
-    pub async fn sign_out(&self, token: String) -> Result<()> {
+    /// Ends the session `token`: it no longer signs anyone in. Answers the
+    /// ID token it was opened with, if it came from the OpenID provider.
+    pub async fn sign_out(&self, token: String) -> Result<Option<String>> {
         let hash = token_hash(&token);
         self.store
-            .write(move |tx| Ok(tx.delete_session(&hash)?))
+            .write(move |tx| {
+                let id_token = tx.session_id_token(&hash)?;
+                tx.delete_session(&hash)?;
+                Ok::<_, ServiceError>(id_token)
+            })
+            .await
+    }
+
+    /// Signs in the person the OpenID provider vouched for (`email`,
+    /// verified): a session as [`Service::sign_in`] makes, keeping the ID
+    /// token for the provider's sign-out. Someone who is in no workspace gets
+    /// no session: [`ServiceError::NoWorkspace`].
+    pub async fn sign_in_verified(&self, email: String, id_token: String) -> Result<String> {
+        let known = email.clone();
+        let member = self
+            .store
+            .read(move |tx| {
+                let Some(user) = tx.user_by_email(&known)? else {
+                    return Ok::<_, ServiceError>(false);
+                };
+                Ok(!tx.workspaces_of(user.id)?.is_empty())
+            })
+            .await?;
+        if !member {
+            return Err(ServiceError::NoWorkspace(email));
+        }
+        let token = self.sign_in(email).await?;
+        let hash = token_hash(&token);
+        self.store
+            .write(move |tx| Ok::<_, ServiceError>(tx.set_session_id_token(&hash, &id_token)?))
+            .await?;
+        Ok(token)
+    }
+
+    /// Keeps a sign-in through the OpenID provider, started now, under the
+    /// browser's cookie value `cookie`.
+    pub async fn start_sign_in(&self, cookie: &str, mut sign_in: SignIn) -> Result<()> {
+        sign_in.id_hash = token_hash(cookie);
+        self.store
+            .write(move |tx| Ok::<_, ServiceError>(tx.insert_sign_in(&sign_in)?))
+            .await
+    }
+
+    /// Takes the sign-in the browser's cookie value `cookie` started, once.
+    pub async fn finish_sign_in(&self, cookie: &str) -> Result<Option<SignIn>> {
+        let hash = token_hash(cookie);
+        let now = chrono::Utc::now();
+        self.store
+            .write(move |tx| Ok::<_, ServiceError>(tx.take_sign_in(&hash, now)?))
             .await
     }
 }

@@ -8,8 +8,8 @@
 //! [`StoreError`], never a guess.
 
 use super::{
-    credits, At, CycleTotals, DueDelivery, StoreError, StoreResult, StoredUsage, StoredWebhook,
-    UserRow, WorkspaceRow,
+    credits, At, CycleTotals, DueDelivery, SignIn, StoreError, StoreResult, StoredUsage,
+    StoredWebhook, UserRow, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, AuditAction, Channel, DaySpend, Delivery, DeliveryAttempt, DeliveryState, Draw,
@@ -153,6 +153,18 @@ pub(crate) fn activity_entry(r: &dyn Columns) -> StoreResult<ActivityEntry> {
         old: snapshot("old_value")?,
         new: snapshot("new_value")?,
         credits: r.opt_int("credits_e4")?.map(credits),
+    })
+}
+
+/// A sign-in started.
+pub(crate) fn sign_in(r: &dyn Columns) -> StoreResult<SignIn> {
+    Ok(SignIn {
+        id_hash: r.text("id")?,
+        state: r.text("state")?,
+        nonce: r.text("nonce")?,
+        verifier: r.text("verifier")?,
+        next: r.text("next")?,
+        expires_at: r.moment("expires_at")?,
     })
 }
 

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("007_audit_detail_dropped"),
     migration!("008_fair_fenced_delivery"),
     migration!("009_platform"),
+    migration!("010_openid_sign_in"),
 ];
 
 #[cfg(test)]

@@ -21,6 +21,23 @@ pub struct AuditLine {
     pub credits: Option<Credits>,
 }
 
+/// A sign-in through OpenID Connect, started and not yet finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// The SHA-256 of the browser's sign-in cookie.
+    pub id_hash: String,
+    /// The `state` sent to the provider.
+    pub state: String,
+    /// The `nonce` the ID token must carry.
+    pub nonce: String,
+    /// The PKCE code verifier.
+    pub verifier: String,
+    /// Where to go once signed in (a local path).
+    pub next: String,
+    /// When it may no longer be finished.
+    pub expires_at: At,
+}
+
 /// What adding prepaid credits under an idempotency key came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {

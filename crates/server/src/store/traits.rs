@@ -1,5 +1,6 @@
 //! What a store does: [`Store`] runs transactions, [`Tx`] is one of them.
 
+use super::SignIn;
 use super::{
     AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant, NewDelivery,
     NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, UserRow, WorkspaceRow,
@@ -96,6 +97,15 @@ pub trait Tx {
     fn touch_session(&mut self, token_hash: &str, now: At) -> StoreResult<()>;
     /// Ends a session.
     fn delete_session(&mut self, token_hash: &str) -> StoreResult<()>;
+    /// Keeps the ID token a session was opened with.
+    fn set_session_id_token(&mut self, token_hash: &str, id_token: &str) -> StoreResult<()>;
+    /// The ID token a session was opened with, if any.
+    fn session_id_token(&mut self, token_hash: &str) -> StoreResult<Option<String>>;
+    /// Keeps a sign-in started; removes those expired at its start.
+    fn insert_sign_in(&mut self, sign_in: &SignIn) -> StoreResult<()>;
+    /// Takes (and removes) the sign-in whose cookie hashes to `id_hash`, if
+    /// it has not expired at `now`: each is finished at most once.
+    fn take_sign_in(&mut self, id_hash: &str, now: At) -> StoreResult<Option<SignIn>>;
     /// Removes every session expired at `now` or idle since before `idle_since`.
     fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize>;
     /// The workspace's webhook endpoint, if one is registered.

@@ -6,6 +6,7 @@
 //! one and runs every test here against each store), a fresh database there.
 #![allow(dead_code)]
 
+pub mod oidc;
 pub mod process;
 pub mod receiver;
 
@@ -45,6 +46,12 @@ pub async fn start_with(demo: bool) -> Server {
 
 /// A server with `config` (its static folder and metering token are the test's own).
 pub async fn start_config(config: Config) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_on(listener, config).await
+}
+
+/// [`start_config`] on `listener` (a port chosen beforehand, to tell others).
+pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Server {
     let dir = tempfile::tempdir().unwrap();
     // The built page in a folder of its own, beside (never holding) the database.
     let dist = dir.path().join("dist");
@@ -58,7 +65,6 @@ pub async fn start_config(config: Config) -> Server {
     db.seed_demo_if_empty().await.unwrap();
     // A workspace none of the demo people belong to.
     db.sql(INITECH).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let config = Config {

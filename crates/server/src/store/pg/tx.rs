@@ -15,6 +15,7 @@
 //! the unique key `(workspace_id, idempotency_key)` stands behind it.
 
 use crate::store::mapping::{self, Columns};
+use crate::store::SignIn;
 use crate::store::{
     e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
     NewDelivery, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, UserRow,
@@ -399,6 +400,42 @@ impl Tx for PgTx<'_> {
     fn delete_session(&mut self, token_hash: &str) -> StoreResult<()> {
         self.execute("DELETE FROM sessions WHERE token = $1", &[&token_hash])?;
         Ok(())
+    }
+
+    fn set_session_id_token(&mut self, token_hash: &str, id_token: &str) -> StoreResult<()> {
+        self.execute(
+            "UPDATE sessions SET id_token = $2 WHERE token = $1",
+            &[&token_hash, &id_token],
+        )?;
+        Ok(())
+    }
+
+    fn session_id_token(&mut self, token_hash: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .first(
+                "SELECT id_token FROM sessions WHERE token = $1",
+                &[&token_hash],
+                |r| r.opt_text("id_token"),
+            )?
+            .flatten())
+    }
+
+    fn insert_sign_in(&mut self, s: &SignIn) -> StoreResult<()> {
+        self.execute("DELETE FROM sign_ins WHERE expires_at <= now()", &[])?;
+        self.execute(
+            "INSERT INTO sign_ins (id, state, nonce, verifier, next, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&s.id_hash, &s.state, &s.nonce, &s.verifier, &s.next, &s.expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn take_sign_in(&mut self, id_hash: &str, now: At) -> StoreResult<Option<SignIn>> {
+        let found = self.first(
+            "DELETE FROM sign_ins WHERE id = $1 RETURNING id, state, nonce, verifier, next, expires_at",
+            &[&id_hash],
+            mapping::sign_in,
+        )?;
+        Ok(found.filter(|s| s.expires_at > now))
     }
 
     fn purge_sessions(&mut self, now: At, idle_since: At) -> StoreResult<usize> {
