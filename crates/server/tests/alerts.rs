@@ -356,4 +356,24 @@ async fn owners_and_admins_are_emailed_at_each_threshold() {
         assert_eq!(d["state"], "delivered", "{d}");
         assert_eq!(d["attempts"][0]["status"], 250);
     }
+
+    // A new cap re-arms the e-mail too: 80% of $2,000.00 is mailed again.
+    let owner = s.signed_in(OWNER).await;
+    let (status, _) = send(
+        owner
+            .put(s.url("/api/workspaces/globex/flex/cap"))
+            .json(&json!({"cap": "2000"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(s.meter("globex", "160", "to-1600").await.0, StatusCode::OK); // $1,600: 80%
+    let mail = sink.wait_for(4, SOON).await;
+    let rearmed: Vec<_> = mail[2..].iter().map(|(to, _)| to.as_str()).collect();
+    assert_eq!(rearmed.len(), 2, "{rearmed:?}");
+    for (_, data) in &mail[2..] {
+        assert!(
+            data.contains("Globex: 80% of the $2,000.00 flex cap used"),
+            "{data}"
+        );
+    }
 }
