@@ -106,7 +106,8 @@ pub fn sign_in_page(users: &[String], next: &str) -> String {
     )
 }
 
-fn html_escape(s: &str) -> String {
+/// `s` safe inside HTML text and double-quoted attributes.
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

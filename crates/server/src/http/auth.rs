@@ -6,6 +6,7 @@
 use super::error::ApiError;
 use super::extract::AppQuery;
 use super::session::{safe_next, session_cookie};
+use crate::demo::html_escape;
 use crate::oidc::SignInError;
 use crate::service::ServiceError;
 use crate::store::SignIn;
@@ -250,11 +251,4 @@ fn page(status: StatusCode, title: &str, why: &str, link: Option<(&str, &str)>) 
         )),
     )
         .into_response()
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -2,7 +2,7 @@
 //! token: workspaces and their plans, members, prepaid credits.
 
 use super::error::ApiError;
-use super::extract::{is_slug, AppJson, PlatformToken};
+use super::extract::{is_slug, AppJson, PlatformToken, Ws};
 use super::today;
 use crate::service::Put;
 use crate::AppState;
@@ -107,9 +107,8 @@ pub async fn put_workspace(
 pub async fn get_workspace(
     State(s): State<AppState>,
     _: PlatformToken,
-    Path(ws): Path<String>,
+    Ws(ws): Ws,
 ) -> Result<AppJson<PlatformWorkspace>, ApiError> {
-    let ws = slug(ws).map_err(|_| ApiError::workspace_not_found())?;
     Ok(AppJson(s.service.platform_workspace(ws, today()).await?))
 }
 
@@ -139,10 +138,10 @@ pub async fn get_workspace(
 pub async fn put_member(
     State(s): State<AppState>,
     _: PlatformToken,
-    Path((ws, email)): Path<(String, String)>,
+    Ws(ws): Ws,
+    Path((_, email)): Path<(String, String)>,
     AppJson(spec): AppJson<MemberSpec>,
 ) -> Result<Response, ApiError> {
-    let ws = slug(ws).map_err(|_| ApiError::workspace_not_found())?;
     let email = member_email(&email)?;
     let role = spec.role()?;
     let (put, answer) = s.service.put_member(ws, email, role).await?;
@@ -170,9 +169,9 @@ pub async fn put_member(
 pub async fn remove_member(
     State(s): State<AppState>,
     _: PlatformToken,
-    Path((ws, email)): Path<(String, String)>,
+    Ws(ws): Ws,
+    Path((_, email)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let ws = slug(ws).map_err(|_| ApiError::workspace_not_found())?;
     let email = member_email(&email)?;
     s.service.remove_member(ws, email).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -205,10 +204,9 @@ pub async fn remove_member(
 pub async fn grant_prepaid(
     State(s): State<AppState>,
     _: PlatformToken,
-    Path(ws): Path<String>,
+    Ws(ws): Ws,
     AppJson(grant): AppJson<PrepaidGrant>,
 ) -> Result<AppJson<PlatformWorkspace>, ApiError> {
-    let ws = slug(ws).map_err(|_| ApiError::workspace_not_found())?;
     let grant = grant.validate()?;
     Ok(AppJson(s.service.grant_prepaid(ws, grant, today()).await?))
 }

@@ -86,7 +86,10 @@ fn location(r: &reqwest::Response) -> String {
 /// `email`; answers the callback address the provider sends the browser to.
 pub async fn through_the_provider(browser: &Client, base: &str, next: &str, email: &str) -> String {
     let r = browser
-        .get(format!("{base}/api/auth/login?next={}", urlencode(next)))
+        .get(format!(
+            "{base}/api/auth/login?next={}",
+            billing_server::demo::urlencode(next)
+        ))
         .send()
         .await
         .unwrap();
@@ -125,15 +128,4 @@ pub async fn log_in_at(browser: &Client, authorize: &str, email: &str) -> String
         at = location(&r);
     }
     at
-}
-
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

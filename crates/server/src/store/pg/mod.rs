@@ -226,8 +226,15 @@ fn redact(url: &str) -> String {
     }
 }
 
-impl Store for PgStore {
-    fn read<T, E, F>(&self, f: F) -> impl std::future::Future<Output = Result<T, E>> + Send
+impl PgStore {
+    /// Runs `f` in a transaction on a connection of `metering`'s pool or the
+    /// shared one, off the async threads.
+    fn spawn<T, E, F>(
+        &self,
+        metering: bool,
+        write: bool,
+        f: F,
+    ) -> impl std::future::Future<Output = Result<T, E>> + Send
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -235,10 +242,35 @@ impl Store for PgStore {
     {
         let store = self.clone();
         async move {
-            tokio::task::spawn_blocking(move || store.run(&store.pool, false, f))
-                .await
-                .map_err(|e| StoreError::new(format!("read task failed: {e}")))?
+            tokio::task::spawn_blocking(move || {
+                let pool = if metering {
+                    &store.metering
+                } else {
+                    &store.pool
+                };
+                store.run(pool, write, f)
+            })
+            .await
+            .map_err(|e| {
+                let what = match (metering, write) {
+                    (true, _) => "metering",
+                    (false, true) => "write",
+                    (false, false) => "read",
+                };
+                StoreError::new(format!("{what} task failed: {e}"))
+            })?
         }
+    }
+}
+
+impl Store for PgStore {
+    fn read<T, E, F>(&self, f: F) -> impl std::future::Future<Output = Result<T, E>> + Send
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        self.spawn(false, false, f)
     }
 
     fn write<T, E, F>(&self, f: F) -> impl std::future::Future<Output = Result<T, E>> + Send
@@ -247,29 +279,17 @@ impl Store for PgStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
     {
-        let store = self.clone();
-        async move {
-            tokio::task::spawn_blocking(move || store.run(&store.pool, true, f))
-                .await
-                .map_err(|e| StoreError::new(format!("write task failed: {e}")))?
-        }
+        self.spawn(false, true, f)
     }
-}
 
-impl PgStore {
-    /// [`Store::meter`]: a write on metering's own connections.
-    pub fn meter<T, E, F>(&self, f: F) -> impl std::future::Future<Output = Result<T, E>> + Send
+    /// A write on metering's own connections.
+    fn meter<T, E, F>(&self, f: F) -> impl std::future::Future<Output = Result<T, E>> + Send
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Tx) -> Result<T, E> + Send + 'static,
     {
-        let store = self.clone();
-        async move {
-            tokio::task::spawn_blocking(move || store.run(&store.metering, true, f))
-                .await
-                .map_err(|e| StoreError::new(format!("metering task failed: {e}")))?
-        }
+        self.spawn(true, true, f)
     }
 }
 
