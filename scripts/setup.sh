@@ -4,6 +4,7 @@
 #   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests,
 #                             schemathesis (PyPI, in its own venv) for scripts/schemathesis.sh,
 #                             promtool (Debian's prometheus) to lint the metrics,
+#                             aiosmtpd (PyPI, same venv) and openssl for the TLS email tests,
 #                             and oidc-provider (npm) as the tests' OpenID provider
 #   scripts/setup.sh --bench  also Chromium, wrk, brotli, twiggy and playwright-core for scripts/bench.sh
 # Safe to run again: every step checks first.
@@ -15,6 +16,7 @@ BINARYEN_VERSION=132           # Debian's wasm-opt (108) is too old for current 
 AXE_VERSION=4.11.0
 PLAYWRIGHT_VERSION=1.64.1      # playwright-core only: it drives Debian's Chromium, downloads no browser
 SCHEMATHESIS_VERSION=4.32.5    # the API against its OpenAPI document (scripts/schemathesis.sh)
+AIOSMTPD_VERSION=1.4.6         # the tests' SMTP server with STARTTLS and AUTH (PyPI, in the same venv)
 OIDC_PROVIDER_VERSION=8.8.1    # panva's oidc-provider (OpenID Certified): the tests' identity provider; 8.x runs on Node.js 20
 TOOLS_DIR="${BILLING_TOOLS_DIR:-$HOME/.cache/plan-billing-tools}"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -90,6 +92,15 @@ if [ "${1:-}" = "--test" ]; then
       python3 -m venv "$VENV"
     fi
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  if [ "$("$VENV/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__version__)' 2>/dev/null)" != "$AIOSMTPD_VERSION" ]; then
+    say "installing aiosmtpd $AIOSMTPD_VERSION (PyPI, into $VENV), the tests' SMTP server"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+  fi
+  if ! command -v openssl >/dev/null; then
+    say "installing openssl (Debian package), which makes the tests' TLS certificates"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
   fi
 fi
 if [ "${1:-}" = "--bench" ]; then

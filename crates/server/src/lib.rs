@@ -55,6 +55,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of alert emails (`--smtp-from`).
     pub smtp_from: Option<String>,
+    /// A private CA the SMTP server's certificate is checked against
+    /// (`--smtp-ca-file`, PEM), besides the public roots.
+    pub smtp_ca_file: Option<PathBuf>,
     /// Webhooks may be `http://` to this machine (`--allow-http-webhooks`,
     /// for tests); otherwise only `https://` to public addresses.
     pub allow_http_webhooks: bool,
@@ -139,7 +142,7 @@ fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
     });
     let smtp = config.smtp_url.as_deref().and_then(|url| {
         let from = config.smtp_from.as_deref().unwrap_or(DEFAULT_SMTP_FROM);
-        deliver::Smtp::new(url, from)
+        deliver::Smtp::new(url, from, config.smtp_ca_file.as_deref())
             .map_err(|e| tracing::error!("email alerts are off: {e}"))
             .ok()
     });

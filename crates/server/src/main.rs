@@ -40,10 +40,17 @@ struct Args {
     /// every request on its own, for comparison in the benchmark.
     #[arg(long, default_value_t = billing_server::store::DEFAULT_MAX_BATCH)]
     write_batch: usize,
-    /// SMTP relay that alert emails to owners and admins go through, e.g.
-    /// smtp://127.0.0.1:25 (no TLS). Without it, no email is sent.
-    #[arg(long)]
+    /// The SMTP server alert emails to owners and admins go through (or env
+    /// BILLING_SMTP_URL, which keeps a password out of `ps`):
+    /// smtps://user:password@host:465 (TLS), smtp://user:password@host:587
+    /// (STARTTLS, required), or smtp://host:25 for a relay without sign-in or
+    /// TLS. Without it, no email is sent.
+    #[arg(long, env = "BILLING_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+    /// A private CA (PEM) to trust for the SMTP server's certificate, besides
+    /// the public roots.
+    #[arg(long, requires = "smtp_url")]
+    smtp_ca_file: Option<PathBuf>,
     /// Sender of alert emails.
     #[arg(long, default_value = billing_server::DEFAULT_SMTP_FROM)]
     smtp_from: String,
@@ -216,6 +223,10 @@ async fn main() -> Result<(), Failure> {
     let token = metering_token(&args)?;
     let platform = platform_token(&args, token.as_deref())?;
     let oidc = oidc(&args)?;
+    if let Some(url) = &args.smtp_url {
+        // A wrong --smtp-url stops the start rather than silencing email.
+        billing_server::deliver::Smtp::new(url, &args.smtp_from, args.smtp_ca_file.as_deref())?;
+    }
     let store = Db::open(&args.db, args.write_batch).await?;
     tracing::info!("billing store: {}", store.kind());
     if args.demo {
@@ -248,6 +259,7 @@ async fn main() -> Result<(), Failure> {
         public_url: args.public_url,
         smtp_url: args.smtp_url,
         smtp_from: Some(args.smtp_from),
+        smtp_ca_file: args.smtp_ca_file,
         allow_http_webhooks: args.allow_http_webhooks,
         retention_days: Some(args.retention_days),
         metrics_addr: args.metrics_addr,

@@ -377,3 +377,114 @@ async fn owners_and_admins_are_emailed_at_each_threshold() {
         );
     }
 }
+
+/// `--smtp-url` for the test SMTP server's user, percent-encoded.
+fn smtp_url(scheme: &str, port: u16) -> String {
+    let user = common::smtp::USER.replace('@', "%40");
+    let password = common::smtp::PASSWORD
+        .replace('@', "%40")
+        .replace(' ', "%20")
+        .replace(':', "%3A");
+    format!("{scheme}://{user}:{password}@localhost:{port}")
+}
+
+/// A demo server emailing alerts through `url`, trusting `ca`.
+async fn mailing_through(url: String, ca: Option<std::path::PathBuf>) -> Server {
+    start_config(billing_server::Config {
+        demo: true,
+        smtp_url: Some(url),
+        smtp_ca_file: ca,
+        allow_http_webhooks: true,
+        ..Default::default()
+    })
+    .await
+}
+
+/// Waits until Globex's first email has an attempt; answers its error.
+async fn first_email_error(s: &Server) -> String {
+    let deadline = std::time::Instant::now() + SOON;
+    loop {
+        let log = log(s).await;
+        let tried = log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["channel"] == "email" && !d["attempts"].as_array().unwrap().is_empty());
+        if let Some(d) = tried {
+            assert_ne!(d["state"], "delivered", "{d}");
+            return d["attempts"][0]["error"].as_str().unwrap().to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "an email was tried");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn alert_email_goes_over_starttls_signed_in_and_never_in_clear() {
+    use common::smtp::{Mode, TlsSmtp, USER};
+    let smtp = TlsSmtp::start(Mode::StartTls).await;
+
+    // STARTTLS against the private CA, then AUTH: both alerts arrive.
+    let s = mailing_through(smtp_url("smtp", smtp.port), Some(smtp.ca.clone())).await;
+    assert_eq!(s.meter("globex", "600", "to-80").await.0, StatusCode::OK);
+    let mail = smtp.wait_for(2, SOON).await;
+    let mut to: Vec<_> = mail.iter().map(|m| m["to"][0].as_str().unwrap()).collect();
+    to.sort();
+    assert_eq!(to, [ADMIN, OWNER]);
+    for m in &mail {
+        assert_eq!(
+            (m["tls"].as_bool(), m["user"].as_str()),
+            (Some(true), Some(USER))
+        );
+        assert!(m["data"]
+            .as_str()
+            .unwrap()
+            .contains("Globex: 80% of the $1,200.00 flex cap used"));
+    }
+    let log = log(&s).await;
+    for d in log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["channel"] == "email")
+    {
+        assert_eq!(
+            (d["state"].as_str(), &d["attempts"][0]["status"]),
+            (Some("delivered"), &json!(250))
+        );
+    }
+
+    // A client without TLS is refused by this server before any mail.
+    let plain = mailing_through(format!("smtp://localhost:{}", smtp.port), None).await;
+    assert_eq!(
+        plain.meter("globex", "600", "to-80").await.0,
+        StatusCode::OK
+    );
+    let error = first_email_error(&plain).await;
+    assert!(error.contains("STARTTLS"), "{error}");
+
+    // A certificate no trusted CA signed: no TLS, so no password and no mail.
+    let untrusting = mailing_through(smtp_url("smtp", smtp.port), None).await;
+    assert_eq!(
+        untrusting.meter("globex", "600", "to-80").await.0,
+        StatusCode::OK
+    );
+    let error = first_email_error(&untrusting).await;
+    assert!(error.to_lowercase().contains("certificate"), "{error}");
+    assert_eq!(smtp.received().len(), 2, "nothing more arrived");
+}
+
+#[tokio::test]
+async fn alert_email_goes_over_smtps() {
+    use common::smtp::{Mode, TlsSmtp, USER};
+    let smtp = TlsSmtp::start(Mode::Tls).await;
+    let s = mailing_through(smtp_url("smtps", smtp.port), Some(smtp.ca.clone())).await;
+    assert_eq!(s.meter("globex", "600", "to-80").await.0, StatusCode::OK);
+    let mail = smtp.wait_for(2, SOON).await;
+    for m in &mail {
+        assert_eq!(
+            (m["tls"].as_bool(), m["user"].as_str()),
+            (Some(true), Some(USER))
+        );
+    }
+}

@@ -9,12 +9,24 @@
 pub mod oidc;
 pub mod process;
 pub mod receiver;
+pub mod smtp;
 
 use billing_server::store::DEFAULT_MAX_BATCH;
 use billing_server::{serve, Config, Db};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::path::Path;
+
+/// Where scripts/setup.sh --test put the tools the tests start (npm packages,
+/// the Python virtual environment).
+pub fn tools_dir() -> String {
+    std::env::var("BILLING_TOOLS_DIR").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/plan-billing-tools",
+            std::env::var("HOME").unwrap()
+        )
+    })
+}
 
 pub struct Server {
     pub base: String,

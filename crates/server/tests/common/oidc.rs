@@ -21,21 +21,12 @@ impl Drop for Provider {
     }
 }
 
-fn tools_dir() -> String {
-    std::env::var("BILLING_TOOLS_DIR").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/plan-billing-tools",
-            std::env::var("HOME").unwrap()
-        )
-    })
-}
-
 impl Provider {
     /// Starts the provider for a server whose page is at `public_url`.
     pub async fn start(public_url: &str) -> Provider {
         let port = super::process::free_port();
         let issuer = format!("http://localhost:{port}");
-        let package = format!("{}/node_modules/oidc-provider", tools_dir());
+        let package = format!("{}/node_modules/oidc-provider", super::tools_dir());
         assert!(
             std::path::Path::new(&package).exists(),
             "{package} is missing: run scripts/setup.sh --test"
