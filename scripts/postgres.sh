@@ -3,7 +3,9 @@
 # benchmark. Nothing is left behind: `stop` ends the server and removes its folder.
 #
 #   scripts/postgres.sh start DIR   initdb in DIR (empty or missing), start the
-#                                   server, print its URL (postgres://billing@127.0.0.1:PORT/postgres)
+#                                   server, print its URL (postgres://billing@127.0.0.1:PORT/postgres);
+#                                   it also takes TLS (ssl=on), with a certificate for
+#                                   localhost and 127.0.0.1 signed by DIR/tls/ca.crt
 #   scripts/postgres.sh stop DIR    stop the server in DIR (if it runs) and remove DIR
 #
 # initdb and the server refuse to run as root: as root they run as the
@@ -28,10 +30,16 @@ case "$cmd" in
         || { cat "$dir.initdb.log" >&2; exit 1; }
       rm -f "$dir.initdb.log"
     fi
+    # TLS too (tests/tls/certs.sh): clients choose, with the URL's sslmode.
+    if [ ! -f "$dir/tls/server.key" ]; then
+      "$(dirname "$0")/../tests/tls/certs.sh" "$dir/tls"
+      [ "$(id -u)" = 0 ] && chown -R postgres: "$dir/tls"
+    fi
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     # Loopback only, its socket in its own folder; fsync stays on (the store refuses it off).
     as_owner "$bin/pg_ctl" -D "$dir" -w -t 60 -l "$dir/server.log" \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 \
+      -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://billing@127.0.0.1:$port/postgres"
     ;;

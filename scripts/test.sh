@@ -42,11 +42,13 @@ fi
 echo "== API tests again, on PostgreSQL (each test in a database of its own)"
 BILLING_TEST_POSTGRES=$(scripts/postgres.sh start "$PG_DIR")
 export BILLING_TEST_POSTGRES
+# The CA of the cluster's certificate, for the tests that connect with sslmode=verify-full.
+export BILLING_TEST_POSTGRES_CA="$PG_DIR/tls/ca.crt"
 set +e
 cargo test -p billing-server --test '*' --no-fail-fast 2>&1 | tee -a "$log"
 pg_status=${PIPESTATUS[0]}
 set -e
-unset BILLING_TEST_POSTGRES
+unset BILLING_TEST_POSTGRES BILLING_TEST_POSTGRES_CA
 scripts/postgres.sh stop "$PG_DIR"
 if [ "$status" = 0 ]; then
   status=$pg_status

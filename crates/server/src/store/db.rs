@@ -42,6 +42,7 @@ impl Db {
     pub fn kind(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "SQLite",
+            Db::Postgres(pg) if pg.encrypted() => "PostgreSQL (TLS)",
             Db::Postgres(_) => "PostgreSQL",
         }
     }

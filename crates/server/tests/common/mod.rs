@@ -65,6 +65,22 @@ pub async fn start_config(config: Config) -> Server {
 /// [`start_config`] on `listener` (a port chosen beforehand, to tell others).
 pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    let spec = fresh_db(dir.path()).await;
+    start_in(dir, listener, &spec, config).await
+}
+
+/// [`start_config`] on the database `spec` names (as `--db` takes it).
+pub async fn start_db(spec: &str, config: Config) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_in(tempfile::tempdir().unwrap(), listener, spec, config).await
+}
+
+async fn start_in(
+    dir: tempfile::TempDir,
+    listener: tokio::net::TcpListener,
+    spec: &str,
+    config: Config,
+) -> Server {
     // The built page in a folder of its own, beside (never holding) the database.
     let dist = dir.path().join("dist");
     std::fs::create_dir(&dist).unwrap();
@@ -73,7 +89,7 @@ pub async fn start_on(listener: tokio::net::TcpListener, config: Config) -> Serv
         "<!doctype html><title>page</title>",
     )
     .unwrap();
-    let db = open(&fresh_db(dir.path()).await).await;
+    let db = open(spec).await;
     db.seed_demo_if_empty().await.unwrap();
     // A workspace none of the demo people belong to.
     db.sql(INITECH).await.unwrap();

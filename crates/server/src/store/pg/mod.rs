@@ -14,10 +14,11 @@
 mod columns;
 mod migrate;
 mod notify;
+mod tls;
 mod tx;
 
 use super::{Store, StoreError, StoreResult, Tx};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -92,14 +93,14 @@ impl Drop for Closing {
 }
 
 /// Opens connections for the pool, each set up the same way.
-struct Manager(postgres::Config);
+struct Manager(std::sync::Arc<tls::Connector>);
 
 impl r2d2::ManageConnection for Manager {
     type Connection = PgConn;
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
-        let mut client = self.0.connect(NoTls)?;
+        let mut client = self.0.connect()?;
         // Durable commits whatever the database's default, and times in UTC.
         client.batch_execute("SET synchronous_commit = on; SET TIME ZONE 'UTC'")?;
         Ok(PgConn {
@@ -126,7 +127,7 @@ pub struct PgStore {
     /// Metering's own connections.
     metering: r2d2::Pool<Manager>,
     /// For the listening connection ([`PgStore::listen`]).
-    config: std::sync::Arc<postgres::Config>,
+    connector: std::sync::Arc<tls::Connector>,
     /// To the thread that sends announcements ([`PgStore::announce`]).
     announcements: std::sync::mpsc::Sender<String>,
 }
@@ -136,16 +137,21 @@ impl PgStore {
     /// are durable and brings the schema up to date. Blocks: call it off the
     /// async threads (see [`crate::store::Db::open`]).
     pub fn open(url: &str) -> OpenResult<PgStore> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| format!("--db {}: {e}", redact(url)))?;
+        let connector = std::sync::Arc::new(tls::Connector::new(url, &redact(url))?);
         let pool_of = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(2))
                 .connection_timeout(Duration::from_secs(10))
-                .build(Manager(config.clone()))
-                .map_err(|e| format!("cannot connect to {}: {e}", redact(url)))
+                .build(Manager(connector.clone()))
+                .map_err(|e| {
+                    // The pool says only that it timed out; one more try says why.
+                    let why = match connector.connect() {
+                        Err(direct) => causes(&direct),
+                        Ok(_) => e.to_string(),
+                    };
+                    format!("cannot connect to {}: {why}", redact(url))
+                })
         };
         let pool = pool_of(POOL_SIZE)?;
         let metering = pool_of(METERING_POOL_SIZE)?;
@@ -153,7 +159,7 @@ impl PgStore {
             announcements: notify::start_announcing(pool.clone())?,
             pool,
             metering,
-            config: std::sync::Arc::new(config),
+            connector,
         };
         let mut conn = store.pool.get()?;
         let fsync: String = conn.client.query_one("SHOW fsync", &[])?.get(0);
@@ -166,6 +172,11 @@ impl PgStore {
         }
         migrate::migrate(&mut conn.client)?;
         Ok(store)
+    }
+
+    /// Whether connections are encrypted (the URL's `sslmode`).
+    pub fn encrypted(&self) -> bool {
+        self.connector.encrypted()
     }
 
     /// Runs `f` on a pooled connection on the current thread (set-up and tests).
@@ -215,6 +226,20 @@ impl PgStore {
 }
 
 /// `url` without its password, for messages.
+/// An error and every cause under it (a TLS refusal says which check failed).
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut said = e.to_string();
+    let mut under = e.source();
+    while let Some(cause) = under {
+        let more = cause.to_string();
+        if !said.contains(&more) {
+            said = format!("{said}: {more}");
+        }
+        under = cause.source();
+    }
+    said
+}
+
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {

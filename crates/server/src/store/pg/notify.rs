@@ -4,7 +4,6 @@
 
 use super::{Manager, PgStore};
 use crate::store::StoreError;
-use postgres::NoTls;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -37,14 +36,14 @@ impl PgStore {
     /// A lost connection is made again (after 1 s, doubling up to 30 s); then
     /// `changed(None)`, as announcements may have been missed meanwhile.
     pub fn listen(&self, changed: impl Fn(Option<&str>) + Send + 'static) {
-        let config = self.config.clone();
+        let connector = self.connector.clone();
         let spawned = std::thread::Builder::new()
             .name("pg-listen".into())
             .spawn(move || {
                 let mut wait = Duration::from_secs(1);
                 let mut first = true;
                 loop {
-                    let listening = config.connect(NoTls).and_then(|mut client| {
+                    let listening = connector.connect().and_then(|mut client| {
                         client.batch_execute(&format!("LISTEN {CHANGES}"))?;
                         Ok(client)
                     });
