@@ -2,7 +2,10 @@
 // Certified), on a loopback port, with its development login form.
 //   node tests/oidc/provider.mjs PORT ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI POST_LOGOUT_URI
 // Anyone may sign in with any e-mail as the login (the password is not
-// checked); an e-mail that starts with "unverified" has email_verified false.
+// checked); an e-mail that starts with "unverified" has email_verified false,
+// and one that starts with "another-audience" gets an ID token issued for
+// another application (the client "another-app"), as a token meant for
+// someone else would be.
 // Prints "ready" once it listens. The package is where scripts/setup.sh --test
 // put it: env OIDC_PROVIDER names its folder (…/node_modules/oidc-provider).
 import { pathToFileURL } from 'node:url';
@@ -22,6 +25,12 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     grant_types: ['authorization_code'],
     token_endpoint_auth_method: 'client_secret_basic',
+  }, {
+    client_id: 'another-app',
+    client_secret: 'another-app-secret',
+    redirect_uris: ['http://another-app.invalid/callback'],
+    response_types: ['code'],
+    grant_types: ['authorization_code'],
   }],
   pkce: { required: () => true },
   features: {
@@ -52,4 +61,13 @@ const provider = new Provider(issuer, {
     return grant;
   },
 });
+// The ID token of an "another-audience…" account is issued for another-app.
+const issue = provider.IdToken.prototype.issue;
+provider.IdToken.prototype.issue = async function issueFor(options) {
+  if (String(this.available?.email ?? '').startsWith('another-audience')) {
+    this.client = await provider.Client.find('another-app');
+  }
+  return issue.call(this, options);
+};
+
 provider.listen(Number(port), '127.0.0.1', () => console.log('ready'));

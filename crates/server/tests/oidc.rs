@@ -231,6 +231,22 @@ async fn unverified_strangers_and_open_redirects_get_no_further() {
         StatusCode::UNAUTHORIZED
     );
 
+    // An ID token the provider issued for another application (its
+    // audience is not this server's client id): refused, no session.
+    let b = browser();
+    let callback = through_the_provider(&b, &s.base, "/", "another-audience@acme.test").await;
+    let r = b.get(&callback).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("did not check out") && page.to_lowercase().contains("audience"),
+        "{page}"
+    );
+    assert_eq!(
+        send(b.get(s.url("/api/session"))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
     // Verified, but in no workspace: a page that says so, no loop back to sign-in.
     let b = browser();
     let callback = through_the_provider(&b, &s.base, "/", "stranger@example.com").await;
