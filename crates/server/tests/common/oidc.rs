@@ -26,10 +26,11 @@ impl Provider {
     pub async fn start(public_url: &str) -> Provider {
         let port = super::process::free_port();
         let issuer = format!("http://localhost:{port}");
-        let package = format!("{}/node_modules/oidc-provider", super::tools_dir());
+        let package = std::path::Path::new(&super::tools_dir()).join("node_modules/oidc-provider");
         assert!(
             std::path::Path::new(&package).exists(),
-            "{package} is missing: run scripts/setup.sh --test"
+            "{} is missing: run scripts/setup.sh --test",
+            package.display()
         );
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/oidc/provider.mjs");
         let child = Command::new("node")

@@ -8,7 +8,7 @@ async fn cap_field(p: &Page) -> WebElement {
     p.get("textbox", Name::Is("Flex cap (per year)")).await
 }
 
-async fn retype(field: &WebElement, text: &str) {
+pub async fn retype(field: &WebElement, text: &str) {
     field.click().await.unwrap();
     field.send_keys(Key::Control + "a").await.unwrap();
     field.send_keys(Key::Backspace).await.unwrap();

@@ -108,6 +108,20 @@ pub fn figure(name: &str, value: impl std::fmt::Display) {
     }
 }
 
+/// The tests' OpenID provider (panva's oidc-provider on `localhost`, another
+/// site than the server at 127.0.0.1), shared with the API tests.
+#[allow(dead_code)]
+#[path = "../../../../crates/server/tests/common/oidc.rs"]
+pub mod oidc;
+
+/// What the shared provider code asks of its parent module.
+mod process {
+    pub use super::free_port;
+}
+
+/// The provisioning API's bearer token in [`App::start_platform`].
+pub const PLATFORM_TOKEN: &str = "e2e-platform-token-0123456789abcdef";
+
 /// A serving server: how to stop it, and its task.
 type Running = (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>);
 
@@ -118,6 +132,10 @@ pub struct App {
     db_path: PathBuf,
     running: Mutex<Option<Running>>,
     keys: AtomicU64,
+    config: Config,
+    /// Where `/metrics` is served, in [`App::start_platform`].
+    pub metrics: Option<SocketAddr>,
+    _provider: Option<oidc::Provider>,
     _dir: tempfile::TempDir,
 }
 
@@ -129,6 +147,7 @@ async fn open(path: &std::path::Path) -> Db {
 }
 
 impl App {
+    /// The demo: demo data and demo sign-in.
     pub async fn start() -> App {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("billing.sqlite3");
@@ -137,6 +156,56 @@ impl App {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
+        let config = Config {
+            static_dir: Some(dist_dir()),
+            demo: true,
+            allow_http_webhooks: true,
+            ..Config::default()
+        };
+        App::serve_first(dir, db_path, listener, db, config, None).await
+    }
+
+    /// As a platform runs it: no demo and no data, sign-in through the
+    /// OpenID provider, the provisioning API (bearer [`PLATFORM_TOKEN`]),
+    /// and metrics on a listener of their own.
+    pub async fn start_platform() -> App {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("billing.sqlite3");
+        let db = open(&db_path).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let public_url = format!("http://{}", listener.local_addr().expect("address"));
+        let provider = oidc::Provider::start(&public_url).await;
+        let metrics: SocketAddr = format!("127.0.0.1:{}", free_port())
+            .parse()
+            .expect("address");
+        let config = Config {
+            static_dir: Some(dist_dir()),
+            demo: false,
+            public_url: Some(public_url),
+            oidc: Some(billing_server::oidc::OidcConfig {
+                issuer: provider.issuer.clone(),
+                client_id: oidc::CLIENT_ID.into(),
+                client_secret: oidc::CLIENT_SECRET.into(),
+            }),
+            platform_token: Some(PLATFORM_TOKEN.into()),
+            metrics_addr: Some(metrics),
+            ..Config::default()
+        };
+        let mut app = App::serve_first(dir, db_path, listener, db, config, Some(provider)).await;
+        app.metrics = Some(metrics);
+        app
+    }
+
+    async fn serve_first(
+        dir: tempfile::TempDir,
+        db_path: PathBuf,
+        listener: tokio::net::TcpListener,
+        db: Db,
+        config: Config,
+        provider: Option<oidc::Provider>,
+    ) -> App {
         let addr = listener.local_addr().expect("address");
         let app = App {
             base: format!("http://{addr}"),
@@ -144,6 +213,9 @@ impl App {
             db_path,
             running: Mutex::new(None),
             keys: AtomicU64::new(0),
+            config,
+            metrics: None,
+            _provider: provider,
             _dir: dir,
         };
         app.serve_on(listener, db).await;
@@ -152,16 +224,7 @@ impl App {
 
     async fn serve_on(&self, listener: tokio::net::TcpListener, db: Db) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = Config {
-            static_dir: Some(dist_dir()),
-            demo: true,
-            metering_tokens: vec![],
-            public_url: None,
-            smtp_url: None,
-            smtp_from: None,
-            allow_http_webhooks: true,
-            ..Config::default()
-        };
+        let config = self.config.clone();
         let task = tokio::spawn(serve(listener, db, config, async {
             let _ = stopped.await;
         }));
@@ -262,7 +325,7 @@ impl App {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

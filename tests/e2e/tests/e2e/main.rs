@@ -19,6 +19,7 @@ mod enable_disable;
 mod history;
 mod live;
 mod people;
+mod platform;
 mod preview;
 mod resilience;
 mod security;

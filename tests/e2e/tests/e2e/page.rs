@@ -392,7 +392,17 @@ where
     F: FnOnce(Page) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    sessions(name, &[], |mut pages| body(pages.remove(0))).await;
+    sessions(name, &[], false, |mut pages| body(pages.remove(0))).await;
+}
+
+/// Like [`run`], on a server run as a platform runs it
+/// ([`App::start_platform`]): no demo, sign-in through the OpenID provider.
+pub async fn run_platform<F, Fut>(name: &'static str, body: F)
+where
+    F: FnOnce(Page) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    sessions(name, &[], true, |mut pages| body(pages.remove(0))).await;
 }
 
 /// Like [`run`], with two people on the same server, each in a browser of
@@ -402,15 +412,16 @@ where
     F: FnOnce(Page, Page) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    sessions(name, &labels, |mut pages| {
+    sessions(name, &labels, false, |mut pages| {
         let second = pages.remove(1);
         body(pages.remove(0), second)
     })
     .await;
 }
 
-/// One browser per label (one unlabelled browser without labels), on one server.
-async fn sessions<F, Fut>(name: &'static str, labels: &[&'static str], body: F)
+/// One browser per label (one unlabelled browser without labels), on one
+/// server: the demo, or as a platform runs it.
+async fn sessions<F, Fut>(name: &'static str, labels: &[&'static str], platform: bool, body: F)
 where
     F: FnOnce(Vec<Page>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -428,7 +439,11 @@ where
             let _ = std::fs::remove_file(e.path());
         }
     }
-    let app = Arc::new(App::start().await);
+    let app = Arc::new(if platform {
+        App::start_platform().await
+    } else {
+        App::start().await
+    });
     let driver = Driver::launch().await;
     let names: Vec<String> = if labels.is_empty() {
         vec![name.to_string()]
