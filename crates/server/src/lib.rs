@@ -5,6 +5,7 @@
 //! transaction and asks the domain, `store/` holds every SQL statement.
 
 pub mod alerts;
+pub mod clock;
 pub mod deliver;
 pub mod demo;
 mod http;
@@ -64,6 +65,9 @@ pub struct Config {
     /// Where `/metrics` is served (`--metrics-addr`), on a listener of its
     /// own; none: nowhere.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The server's "now" from this file (`--clock-file`, RFC 3339, read on
+    /// every use), for tests; only with `demo`.
+    pub clock_file: Option<PathBuf>,
     /// The connection limits: header read and idle timeouts, and the most
     /// connections open at once (`--max-connections`).
     pub limits: serve::Limits,
@@ -151,14 +155,21 @@ fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
         email: smtp.is_some(),
         allow_http_webhooks: config.allow_http_webhooks,
     };
+    // A clock file moves time for the demo's tests; anywhere else it is refused.
+    let clock = match &config.clock_file {
+        Some(file) if config.demo => clock::Clock::File(Arc::new(file.clone())),
+        Some(_) => panic!("--clock-file is only accepted with --demo"),
+        None => clock::Clock::System,
+    };
     deliver::start(
         store.clone(),
         alerts.clone(),
         smtp,
         live.clone(),
         config.allow_http_webhooks,
+        clock.clone(),
     );
-    let service = Service::new(store, live.clone(), alerts);
+    let service = Service::new(store, live.clone(), alerts).with_clock(clock);
     housekeeping(
         service.clone(),
         config

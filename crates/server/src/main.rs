@@ -69,6 +69,10 @@ struct Args {
     /// housekeeping removes them; ended sessions are removed at once.
     #[arg(long, default_value_t = billing_server::service::DEFAULT_RETENTION_DAYS)]
     retention_days: u32,
+    /// For tests of the demo: the server's "now" is the RFC 3339 instant in
+    /// this file, read again on every use. Only with --demo.
+    #[arg(long, requires = "demo")]
+    clock_file: Option<PathBuf>,
     /// Sign people in through this OpenID Connect provider (its issuer URL,
     /// for discovery), e.g. https://auth.example.com/realms/platform.
     /// Needs --public-url (the redirect URI is {public-url}/api/auth/callback),
@@ -260,6 +264,7 @@ async fn main() -> Result<(), Failure> {
         smtp_url: args.smtp_url,
         smtp_from: Some(args.smtp_from),
         smtp_ca_file: args.smtp_ca_file,
+        clock_file: args.clock_file,
         allow_http_webhooks: args.allow_http_webhooks,
         retention_days: Some(args.retention_days),
         metrics_addr: args.metrics_addr,

@@ -702,3 +702,39 @@ async fn a_method_a_route_does_not_take_is_405_with_allow_whatever_the_headers()
         (StatusCode::NOT_FOUND, Some("not_found"))
     );
 }
+
+#[tokio::test]
+async fn a_demo_server_tells_time_by_its_clock_file_read_on_every_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = dir.path().join("now");
+    std::fs::write(&clock, "2026-12-15T12:00:00Z").unwrap();
+    let s = common::start_config(billing_server::Config {
+        demo: true,
+        clock_file: Some(clock.clone()),
+        ..Default::default()
+    })
+    .await;
+    let cycle = |b: &Value| {
+        (
+            b["cycle"]["start"].as_str().unwrap().to_string(),
+            b["cycle"]["end"].as_str().unwrap().to_string(),
+        )
+    };
+    let c = s.signed_in(OWNER).await;
+    let (status, b) = send(c.get(s.url("/api/workspaces/acme/billing"))).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(cycle(&b), ("2026-12-01".into(), "2027-01-01".into()));
+    assert_eq!(s.meter("acme", "3", "in-december").await.0, StatusCode::OK);
+
+    // The file rewritten: the next request is in January's cycle, where
+    // nothing is used yet. Weeks passed, so the session lapsed (idle).
+    std::fs::write(&clock, "2027-01-02T08:00:00Z").unwrap();
+    assert_eq!(
+        send(c.get(s.url("/api/workspaces/acme/billing"))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let c = s.signed_in(OWNER).await;
+    let (_, b) = send(c.get(s.url("/api/workspaces/acme/billing"))).await;
+    assert_eq!(cycle(&b), ("2027-01-01".into(), "2027-02-01".into()));
+    assert_eq!(b["usage"]["included_used"], "0", "{b}");
+}

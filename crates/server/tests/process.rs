@@ -203,7 +203,32 @@ async fn demo_and_the_metering_token_refuse_unsafe_starts() {
         file.to_str().unwrap(),
     ]);
     assert!(said.contains("at least 32"), "{said}");
-    figure("unsafe starts refused", 4);
+
+    // A clock that tests move: only for the demo.
+    let clock = dir.path().join("now");
+    std::fs::write(&clock, "2027-01-01T00:00:00Z").unwrap();
+    let said = refused(&[
+        "--db",
+        other,
+        "--addr",
+        "127.0.0.1:0",
+        "--clock-file",
+        clock.to_str().unwrap(),
+    ]);
+    assert!(said.contains("--demo"), "{said}");
+
+    // A bad SMTP URL stops the start rather than silencing email.
+    let said = refused(&[
+        "--demo",
+        "--db",
+        other,
+        "--addr",
+        "127.0.0.1:0",
+        "--smtp-url",
+        "smtp://user@mail.example.com",
+    ]);
+    assert!(said.contains("needs a password"), "{said}");
+    figure("unsafe starts refused", 6);
 }
 
 /// The server's resident memory, from /proc.

@@ -19,6 +19,7 @@ pub use email::Smtp;
 pub use webhook::{new_secret, sign, Webhooks};
 
 use crate::alerts::Alerts;
+use crate::clock::Clock;
 use crate::live::Live;
 use crate::store::{AfterAttempt, Attempt, Db, DueDelivery, Store, StoreError};
 use billing_domain::{next_attempt, Channel};
@@ -64,12 +65,21 @@ impl Sent {
 }
 
 /// Starts the worker; it stops when `live` closes (the server shuts down).
-/// `allow_http_loopback` is `--allow-http-webhooks`.
-pub fn start(store: Db, alerts: Alerts, smtp: Option<Smtp>, live: Live, allow_http_loopback: bool) {
+/// `allow_http_loopback` is `--allow-http-webhooks`; what is due is decided
+/// by `clock`, the service's.
+pub fn start(
+    store: Db,
+    alerts: Alerts,
+    smtp: Option<Smtp>,
+    live: Live,
+    allow_http_loopback: bool,
+    clock: Clock,
+) {
     let worker = Arc::new(Worker {
         store,
         webhooks: Webhooks::new(allow_http_loopback),
         smtp,
+        clock,
     });
     tokio::spawn(async move {
         let mut running = JoinSet::new();
@@ -100,12 +110,13 @@ struct Worker {
     store: Db,
     webhooks: Webhooks,
     smtp: Option<Smtp>,
+    clock: Clock,
 }
 
 impl Worker {
     /// Up to `limit` deliveries due now, each with its lease token.
     async fn take(&self, limit: usize) -> Result<Vec<(DueDelivery, Arc<str>)>, StoreError> {
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let token: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
         let held = token.clone();
@@ -123,7 +134,7 @@ impl Worker {
             Ok(sent) => sent,
             Err(_) => Sent::failed(format!("no answer within {} s", ATTEMPT_LIMIT.as_secs())),
         };
-        let at = chrono::Utc::now();
+        let at = self.clock.now();
         let next = if sent.error.is_none() {
             AfterAttempt::Delivered
         } else {

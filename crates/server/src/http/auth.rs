@@ -102,7 +102,7 @@ pub async fn login(
                 nonce: started.nonce,
                 verifier: started.verifier,
                 next: safe_next(q.next.as_deref()).to_string(),
-                expires_at: chrono::Utc::now()
+                expires_at: s.service.clock().now()
                     + chrono::Duration::from_std(SIGN_IN_WITHIN).unwrap_or_default(),
             },
         )

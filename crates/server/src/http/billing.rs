@@ -30,7 +30,7 @@ type Answer = Result<AppJson<BillingState>, ApiError>;
     security(("billing_session" = [])),
 )]
 pub async fn billing(State(s): State<AppState>, user: User, Ws(ws): Ws) -> Answer {
-    Ok(AppJson(s.service.billing_state(ws, user, today()).await?))
+    Ok(AppJson(s.service.billing_state(ws, user, today(&s)).await?))
 }
 
 async fn change(
@@ -42,7 +42,7 @@ async fn change(
 ) -> Answer {
     Ok(AppJson(
         s.service
-            .change_flex(ws, user, change, version, today())
+            .change_flex(ws, user, change, version, today(&s))
             .await?,
     ))
 }

@@ -64,7 +64,7 @@ pub async fn events(
     let user_id = user.id;
     // The first read checks the membership; only then does the stream take
     // one of the person's places, and only then is the workspace watched.
-    let first = s.service.billing_state(ws.clone(), user, today()).await?;
+    let first = s.service.billing_state(ws.clone(), user, today(&s)).await?;
     let slot = live
         .open_stream(user_id)
         .ok_or_else(ApiError::too_many_streams)?;
@@ -138,7 +138,7 @@ impl Follow {
                 .flatten()?;
             let state = self
                 .service
-                .billing_state(self.slug.clone(), user, today())
+                .billing_state(self.slug.clone(), user, self.service.clock().today())
                 .await
                 .ok()?;
             // A resync (or the catch-up) that finds nothing new sends nothing.

@@ -80,7 +80,7 @@ pub fn api() -> Router<AppState> {
         ))
 }
 
-/// The server's date (UTC): the billing cycle is worked out from it.
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+/// The server's date (UTC), by the service's clock: the billing cycle is worked out from it.
+fn today(s: &AppState) -> chrono::NaiveDate {
+    s.service.clock().today()
 }

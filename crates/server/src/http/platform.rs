@@ -85,7 +85,7 @@ pub async fn put_workspace(
 ) -> Result<Response, ApiError> {
     let ws = slug(ws)?;
     let spec = spec.validate()?;
-    let (put, answer) = s.service.put_workspace(ws, spec, today()).await?;
+    let (put, answer) = s.service.put_workspace(ws, spec, today(&s)).await?;
     Ok(put_answer(put, answer))
 }
 
@@ -109,7 +109,7 @@ pub async fn get_workspace(
     _: PlatformToken,
     Ws(ws): Ws,
 ) -> Result<AppJson<PlatformWorkspace>, ApiError> {
-    Ok(AppJson(s.service.platform_workspace(ws, today()).await?))
+    Ok(AppJson(s.service.platform_workspace(ws, today(&s)).await?))
 }
 
 /// `PUT /api/platform/workspaces/{ws}/members/{email}`
@@ -208,5 +208,7 @@ pub async fn grant_prepaid(
     AppJson(grant): AppJson<PrepaidGrant>,
 ) -> Result<AppJson<PlatformWorkspace>, ApiError> {
     let grant = grant.validate()?;
-    Ok(AppJson(s.service.grant_prepaid(ws, grant, today()).await?))
+    Ok(AppJson(
+        s.service.grant_prepaid(ws, grant, today(&s)).await?,
+    ))
 }

@@ -33,5 +33,5 @@ pub async fn record(
     AppJson(req): AppJson<UsageRequest>,
 ) -> Result<AppJson<UsageResponse>, ApiError> {
     let usage = validate_usage(&req)?;
-    Ok(AppJson(s.service.record_usage(ws, usage, today()).await?))
+    Ok(AppJson(s.service.record_usage(ws, usage, today(&s)).await?))
 }

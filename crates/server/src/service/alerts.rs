@@ -16,7 +16,7 @@ impl<S: Store> Service<S> {
         let hook = StoredWebhook {
             url,
             secret: crate::deliver::new_secret(),
-            created_at: chrono::Utc::now(),
+            created_at: self.clock.now(),
         };
         self.store
             .write(move |tx| {

@@ -35,6 +35,7 @@ impl<S: Store> Service<S> {
     ) -> Result<BillingState> {
         let changed = slug.clone();
         let alerts = self.alerts.clone();
+        let at = self.clock.now();
         let (state, queued) = self
             .store
             .write(move |tx| {
@@ -58,14 +59,8 @@ impl<S: Store> Service<S> {
                         credits: None,
                     };
                     tx.audit(ws.id, Some(user.id), &line)?;
-                    queued = alerts.settings_changed(
-                        tx,
-                        &ws,
-                        &line.old,
-                        &line.new,
-                        &user.email,
-                        chrono::Utc::now(),
-                    )?;
+                    queued =
+                        alerts.settings_changed(tx, &ws, &line.old, &line.new, &user.email, at)?;
                 }
                 let mut state = member_state(tx, &slug, &user, today)?;
                 if let FlexChange::SetCap(cap) = change {

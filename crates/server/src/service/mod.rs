@@ -22,6 +22,7 @@ pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
 pub use upkeep::{Purged, DEFAULT_RETENTION_DAYS};
 
 use crate::alerts::Alerts;
+use crate::clock::Clock;
 use crate::live::Live;
 use crate::store::{At, CycleTotals, Store, StoreError, Tx, UserRow, WorkspaceRow};
 use billing_domain::{
@@ -107,6 +108,7 @@ pub struct Service<S> {
     store: S,
     live: Live,
     alerts: Alerts,
+    clock: Clock,
 }
 
 impl<S: Store> Service<S> {
@@ -117,7 +119,18 @@ impl<S: Store> Service<S> {
             store,
             live,
             alerts,
+            clock: Clock::System,
         }
+    }
+
+    /// The same service, its "now" from `clock` (`--clock-file` in tests).
+    pub fn with_clock(self, clock: Clock) -> Service<S> {
+        Service { clock, ..self }
+    }
+
+    /// The service's "now".
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Where changes to billing are told (the event streams wait on it).

@@ -138,16 +138,13 @@ impl<S: Store> Service<S> {
         today: NaiveDate,
     ) -> Result<PlatformWorkspace> {
         let changed = slug.clone();
+        let now = self.clock.now();
         let (answer, added) = self
             .store
             .write(move |tx| {
                 let ws = workspace(tx, &slug)?;
-                let outcome = tx.grant_prepaid(
-                    ws.id,
-                    &grant.idempotency_key,
-                    grant.credits,
-                    chrono::Utc::now(),
-                )?;
+                let outcome =
+                    tx.grant_prepaid(ws.id, &grant.idempotency_key, grant.credits, now)?;
                 match outcome {
                     Grant::Conflict => return Err(ServiceError::IdempotencyConflict),
                     Grant::Replayed => {}

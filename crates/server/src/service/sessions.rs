@@ -24,7 +24,7 @@ impl<S: Store> Service<S> {
     /// lifetime, not idle too long. Marks it seen (at most every few minutes).
     pub async fn session_user(&self, token: String) -> Result<Option<User>> {
         let hash = token_hash(&token);
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let h = hash.clone();
         let found = self
             .store
@@ -82,7 +82,7 @@ impl<S: Store> Service<S> {
             uuid::Uuid::new_v4().simple()
         );
         let hash = token_hash(&token);
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let expires = now + chrono::Duration::from_std(SESSION_LIFETIME).unwrap_or_default();
         self.store
             .write(move |tx| {
@@ -148,7 +148,7 @@ impl<S: Store> Service<S> {
     /// Takes the sign-in the browser's cookie value `cookie` started, once.
     pub async fn finish_sign_in(&self, cookie: &str) -> Result<Option<SignIn>> {
         let hash = token_hash(cookie);
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         self.store
             .write(move |tx| Ok::<_, ServiceError>(tx.take_sign_in(&hash, now)?))
             .await

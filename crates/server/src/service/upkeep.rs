@@ -41,7 +41,7 @@ impl<S: Store> Service<S> {
     /// Removes ended sessions, and delivered or given-up alerts (with their
     /// attempts) created more than `retention` ago.
     pub async fn purge(&self, retention: Duration) -> Result<Purged> {
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         self.store
             .write(move |tx| {
                 Ok(Purged {

@@ -20,10 +20,10 @@ impl<S: Store> Service<S> {
     ) -> Result<UsageResponse> {
         let changed = slug.clone();
         let alerts = self.alerts.clone();
+        let now = self.clock.now();
         let (outcome, queued) = self
             .store
             .meter(move |tx| {
-                let now = chrono::Utc::now();
                 let ws = tx
                     .workspace_by_slug(&slug)?
                     .ok_or(ServiceError::WorkspaceNotFound)?;
