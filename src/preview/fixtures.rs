@@ -52,6 +52,7 @@ pub fn monthly_off() -> BillingState {
             flex_rate: Money::from_cents(400),
             prepaid_rate: Money::from_cents(300),
             blocked: false,
+            by_feature: Some(Vec::new()),
         },
         viewer: Viewer {
             email: "owner@acme.test".into(),

@@ -22,6 +22,7 @@ mod cycle;
 mod date_serde;
 mod decimal_serde;
 mod delivery;
+mod feature;
 mod flex;
 mod forecast;
 mod history;
@@ -42,6 +43,9 @@ pub use cap_edit::{cap_field_text, decide_cap_save, CapSave};
 pub use credits::{draw, Balances, Credits, Draw, DrawError};
 pub use cycle::{human_date, BillingCycle};
 pub use delivery::{describe_delivery, next_attempt, Channel, DeliveryState};
+pub use feature::{
+    breakdown_heading, breakdown_lines, by_flex_spend, Feature, FeatureUsage, MAX_FEATURE_LEN,
+};
 pub use flex::{cap_below_spend, FlexChange, FlexError};
 pub use forecast::{forecast, spend_line, DaySpend, Forecast};
 pub use history::{activity_summary, describe_activity, time_ago, AuditAction, RELATIVE_DAYS};

@@ -1,7 +1,9 @@
 //! The billing model: what a workspace's Flex Billing looks like at one moment,
 //! as the server reads it and the page shows it.
 
-use crate::{forecast, BillingCycle, Credits, DaySpend, Forecast, Money, PlanInterval, Role};
+use crate::{
+    forecast, BillingCycle, Credits, DaySpend, FeatureUsage, Forecast, Money, PlanInterval, Role,
+};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +112,10 @@ pub struct UsageSummary {
     /// settings last changed: work that needs credits is being blocked, even
     /// if spend itself is a little under the cap.
     pub blocked: bool,
+    /// This cycle's usage by feature, largest flex spend first. In the
+    /// billing state; left out of a usage record's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_feature: Option<Vec<FeatureUsage>>,
 }
 
 /// The signed-in person looking at the page.

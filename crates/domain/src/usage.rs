@@ -1,6 +1,6 @@
 //! What a usage record from the metering service must be before anything is drawn.
 
-use crate::{Credits, UsageRequest};
+use crate::{Credits, Feature, UsageRequest, MAX_FEATURE_LEN};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -18,6 +18,8 @@ pub struct ValidUsage {
     pub credits: Credits,
     /// 1 to 200 visible ASCII characters.
     pub idempotency_key: String,
+    /// What used the credits ([`Feature::other`] when the record names none).
+    pub feature: Feature,
 }
 
 /// Why a usage record was refused. Nothing is drawn.
@@ -27,6 +29,8 @@ pub enum UsageError {
     Credits,
     /// Empty, too long, or not visible ASCII.
     IdempotencyKey,
+    /// Not 1 to 40 characters of `[a-z0-9_-]`.
+    Feature,
 }
 
 impl UsageError {
@@ -35,6 +39,7 @@ impl UsageError {
         match self {
             UsageError::Credits => "invalid_credits",
             UsageError::IdempotencyKey => "invalid_idempotency_key",
+            UsageError::Feature => "invalid_feature",
         }
     }
 }
@@ -51,6 +56,10 @@ impl fmt::Display for UsageError {
                 f,
                 "idempotency_key must be 1 to {MAX_KEY_LEN} visible ASCII characters (no spaces)."
             ),
+            UsageError::Feature => write!(
+                f,
+                "feature must be 1 to {MAX_FEATURE_LEN} characters of a-z, 0-9, _ and - (such as training); leave it out for other."
+            ),
         }
     }
 }
@@ -62,7 +71,7 @@ impl std::error::Error for UsageError {}
 ///
 /// ```
 /// use billing_domain::{validate_usage, Credits, UsageError, UsageRequest};
-/// let req = |c: &str, k: &str| UsageRequest { credits: Credits::new(c.parse().unwrap()), idempotency_key: k.into() };
+/// let req = |c: &str, k: &str| UsageRequest { credits: Credits::new(c.parse().unwrap()), idempotency_key: k.into(), feature: None };
 /// assert_eq!(validate_usage(&req("2.5", "job-1")).unwrap().credits.to_string(), "2.5");
 /// assert_eq!(validate_usage(&req("0.00001", "job-1")), Err(UsageError::Credits));
 /// assert_eq!(validate_usage(&req("1", "job 1")), Err(UsageError::IdempotencyKey));
@@ -82,6 +91,10 @@ pub fn validate_usage(req: &UsageRequest) -> Result<ValidUsage, UsageError> {
     Ok(ValidUsage {
         credits: req.credits,
         idempotency_key: key.clone(),
+        feature: match &req.feature {
+            None => Feature::other(),
+            Some(name) => Feature::parse(name).ok_or(UsageError::Feature)?,
+        },
     })
 }
 
@@ -132,6 +145,30 @@ mod tests {
         let nines = format!("0.{}", "9".repeat(29));
         let body = serde_json::json!({"credits": nines, "idempotency_key": "k"});
         assert!(serde_json::from_value::<UsageRequest>(body).is_err());
+    }
+
+    #[test]
+    fn a_record_names_its_feature_or_counts_as_other() {
+        let with = |feature: serde_json::Value| {
+            let body =
+                serde_json::json!({"credits": "1", "idempotency_key": "k", "feature": feature});
+            validate_usage(&serde_json::from_value(body).unwrap())
+        };
+        assert_eq!(
+            with("training".into()).unwrap().feature.as_str(),
+            "training"
+        );
+        assert_eq!(
+            validate_usage(&req("1", "k")).unwrap().feature,
+            Feature::other()
+        );
+        assert_eq!(
+            with(serde_json::Value::Null).unwrap().feature,
+            Feature::other()
+        );
+        for bad in ["", "GPU", "a b", &"x".repeat(41)] {
+            assert_eq!(with(bad.into()), Err(UsageError::Feature), "{bad:?}");
+        }
     }
 
     #[test]

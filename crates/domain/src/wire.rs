@@ -51,6 +51,19 @@ pub struct UsageRequest {
         )
     )]
     pub idempotency_key: String,
+    /// What used the credits (`training`, `deployment`, …): 1 to 40
+    /// characters of `[a-z0-9_-]`; none: `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 40,
+            pattern = "^[a-z0-9_-]{1,40}$",
+            example = "training"
+        )
+    )]
+    pub feature: Option<String>,
 }
 
 /// The answer to a usage record.

@@ -738,3 +738,54 @@ async fn a_demo_server_tells_time_by_its_clock_file_read_on_every_use() {
     assert_eq!(cycle(&b), ("2027-01-01".into(), "2027-02-01".into()));
     assert_eq!(b["usage"]["included_used"], "0", "{b}");
 }
+
+#[tokio::test]
+async fn usage_is_kept_by_feature_and_the_state_says_what_used_the_flex_credits() {
+    let s = start().await;
+    // Globex: included credits first, then flex at $4.00.
+    for (feature, credits, key) in [
+        ("training", "150", "t-1"),
+        ("inference", "40", "i-1"),
+        ("training", "25.5", "t-2"),
+    ] {
+        let (status, body) = s.meter_for("globex", feature, credits, key).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["usage"].get("by_feature").is_none(), "{body}");
+    }
+    assert_eq!(s.meter("globex", "10", "no-feature").await.0, StatusCode::OK);
+
+    let b = state_of(&s, "globex").await;
+    let by_feature = b["usage"]["by_feature"].as_array().unwrap().clone();
+    let names: Vec<_> = by_feature.iter().map(|f| f["feature"].as_str().unwrap()).collect();
+    assert_eq!(names, ["training", "inference", "other"], "largest flex spend first: {b}");
+    let total_credits: rust_decimal::Decimal = by_feature
+        .iter()
+        .map(|f| f["credits"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(total_credits.to_string(), "225.5");
+    let flex_spend: rust_decimal::Decimal = by_feature
+        .iter()
+        .map(|f| f["flex_spend"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(
+        flex_spend.to_string(),
+        b["usage"]["flex_spend"].as_str().unwrap(),
+        "the features add up to the cycle's flex spend: {b}"
+    );
+    assert_eq!(by_feature[0]["credits"], "175.5");
+
+    // The same key with another feature is another record: refused.
+    let (status, body) = s.meter_for("globex", "inference", "150", "t-1").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "idempotency_conflict");
+    // The same key, feature and credits: a replay.
+    let (status, body) = s.meter_for("globex", "training", "150", "t-1").await;
+    assert_eq!((status, body["replayed"].as_bool()), (StatusCode::OK, Some(true)));
+
+    // A feature that is not a short lowercase word.
+    for bad in ["GPU", "", "two words", &"x".repeat(41)] {
+        let (status, body) = s.meter_for("globex", bad, "1", "bad-feature").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_feature");
+    }
+}

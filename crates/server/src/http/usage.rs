@@ -21,8 +21,8 @@ use billing_domain::{validate_usage, ErrorBody, UsageRequest, UsageResponse};
         (status = 401, description = "`invalid_metering_token`: no accepted `Authorization: Bearer` metering token.", body = ErrorBody),
         (status = 402, description = "`no_credits`: included and prepaid credits are used up and Flex Billing is off; `flex_cap_reached`: the flex credits needed would pass the cap. Nothing is recorded.", body = ErrorBody),
         (status = 403, description = "`cross_origin_request`: a browser sent it from another origin.", body = ErrorBody),
-        (status = 409, description = "`idempotency_conflict`: this key was already recorded with other credits.", body = ErrorBody),
-        (status = 422, description = "`invalid_credits`: credits outside (0, 1,000,000] or with more than four decimal places; `invalid_idempotency_key`: not 1 to 200 visible ASCII characters; `unknown_field`: a field this route does not take.", body = ErrorBody),
+        (status = 409, description = "`idempotency_conflict`: this key was already recorded with other credits or another feature.", body = ErrorBody),
+        (status = 422, description = "`invalid_credits`: credits outside (0, 1,000,000] or with more than four decimal places; `invalid_idempotency_key`: not 1 to 200 visible ASCII characters; `invalid_feature`: not 1 to 40 characters of a-z, 0-9, _ and -; `unknown_field`: a field this route does not take.", body = ErrorBody),
     ),
     security(("metering_token" = [])),
 )]

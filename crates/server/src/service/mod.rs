@@ -26,8 +26,8 @@ use crate::clock::Clock;
 use crate::live::Live;
 use crate::store::{At, CycleTotals, Store, StoreError, Tx, UserRow, WorkspaceRow};
 use billing_domain::{
-    BillingCycle, BillingState, DrawError, FlexError, PlanInfo, Role, UsageSummary, Viewer,
-    WebhookUrlError, WorkspaceInfo,
+    by_flex_spend, BillingCycle, BillingState, DrawError, FlexError, PlanInfo, Role, UsageSummary,
+    Viewer, WebhookUrlError, WorkspaceInfo,
 };
 use chrono::NaiveDate;
 use std::time::Duration;
@@ -189,7 +189,10 @@ fn state_of(
 }
 
 fn usage_of(tx: &mut dyn Tx, ws: &WorkspaceRow, cycle: BillingCycle) -> Result<UsageSummary> {
-    Ok(summary(ws, tx.cycle_totals(ws.id, cycle.start)?))
+    Ok(UsageSummary {
+        by_feature: Some(by_flex_spend(tx.feature_totals(ws.id, cycle.start)?)),
+        ..summary(ws, tx.cycle_totals(ws.id, cycle.start)?)
+    })
 }
 
 /// Usage as the page shows it, from the workspace and its cycle's running totals.
@@ -204,5 +207,7 @@ fn summary(ws: &WorkspaceRow, totals: CycleTotals) -> UsageSummary {
         prepaid_rate: ws.prepaid_rate,
         // Refused at the cap under the settings in force: raising the cap (a new version) clears it.
         blocked: totals.blocked_version == Some(ws.flex.version),
+        // Read only where the whole state is read (`usage_of`).
+        by_feature: None,
     }
 }

@@ -1,6 +1,6 @@
 //! Metering: recording usage against the included, prepaid and flex credits.
 
-use super::{summary, usage_of, Result, Service, ServiceError};
+use super::{summary, Result, Service, ServiceError};
 use crate::store::{Store, WorkspaceRow};
 use billing_domain::{
     draw, thresholds_crossed, Balances, BillingCycle, DrawError, Threshold, UsageResponse,
@@ -29,14 +29,14 @@ impl<S: Store> Service<S> {
                     .ok_or(ServiceError::WorkspaceNotFound)?;
                 let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
                 if let Some(stored) = tx.usage_by_key(ws.id, &usage.idempotency_key)? {
-                    if stored.credits != usage.credits {
+                    if stored.credits != usage.credits || stored.feature != usage.feature {
                         return Err(ServiceError::IdempotencyConflict);
                     }
                     return Ok((
                         Ok(UsageResponse {
                             draw: stored.draw,
                             replayed: true,
-                            usage: usage_of(tx, &ws, cycle)?,
+                            usage: summary(&ws, tx.cycle_totals(ws.id, cycle.start)?),
                         }),
                         false,
                     ));
@@ -73,14 +73,7 @@ impl<S: Store> Service<S> {
                         return Ok((Err(refused), queued));
                     }
                 };
-                tx.insert_usage(
-                    ws.id,
-                    &usage.idempotency_key,
-                    cycle.start,
-                    today,
-                    usage.credits,
-                    &drawn,
-                )?;
+                tx.insert_usage(ws.id, &usage, cycle.start, today, now, &drawn)?;
                 // Thresholds crossed by this record: rare, so the usual record reads nothing more.
                 let spend = totals.flex_cost + drawn.flex_cost;
                 let mut queued = false;

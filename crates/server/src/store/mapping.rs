@@ -13,7 +13,8 @@ use super::{
 };
 use billing_domain::{
     ActivityEntry, AuditAction, Channel, DaySpend, Delivery, DeliveryAttempt, DeliveryState, Draw,
-    EventType, FlexSettings, FlexSnapshot, Money, PlanInterval, Role, WorkspaceLink,
+    EventType, Feature, FeatureUsage, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
+    WorkspaceLink,
 };
 use chrono::NaiveDate;
 
@@ -122,12 +123,29 @@ pub(crate) fn cycle_totals(r: &dyn Columns) -> StoreResult<CycleTotals> {
 pub(crate) fn stored_usage(r: &dyn Columns) -> StoreResult<StoredUsage> {
     Ok(StoredUsage {
         credits: credits(r.int("credits_e4")?),
+        feature: feature(r)?,
         draw: Draw {
             included: credits(r.int("included_e4")?),
             prepaid: credits(r.int("prepaid_e4")?),
             flex: credits(r.int("flex_e4")?),
             flex_cost: Money::from_cents(r.int("flex_cost_cents")?),
         },
+    })
+}
+
+/// The `feature` column, as the domain checked it when the record came in.
+fn feature(r: &dyn Columns) -> StoreResult<Feature> {
+    let name = r.text("feature")?;
+    Feature::parse(&name).ok_or_else(|| StoreError::new(format!("a stored feature is not one: {name:?}")))
+}
+
+/// One feature's running totals in a cycle.
+pub(crate) fn feature_usage(r: &dyn Columns) -> StoreResult<FeatureUsage> {
+    Ok(FeatureUsage {
+        feature: feature(r)?,
+        credits: credits(r.int("credits_e4")?),
+        flex_credits: credits(r.int("flex_e4")?),
+        flex_spend: Money::from_cents(r.int("flex_cost_cents")?),
     })
 }
 

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("008_fair_fenced_delivery"),
     migration!("009_platform"),
     migration!("010_openid_sign_in"),
+    migration!("011_usage_by_feature"),
 ];
 
 #[cfg(test)]

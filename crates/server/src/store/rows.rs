@@ -3,7 +3,7 @@
 
 use super::{StoreError, StoreResult};
 use billing_domain::{
-    AuditAction, Channel, Credits, Draw, EventType, FlexSettings, FlexSnapshot, Money,
+    AuditAction, Channel, Credits, Draw, EventType, Feature, FlexSettings, FlexSnapshot, Money,
     PlanInterval, Role,
 };
 use chrono::NaiveDate;
@@ -117,9 +117,10 @@ impl CycleTotals {
 }
 
 /// A usage record already stored under an idempotency key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredUsage {
     pub credits: Credits,
+    pub feature: Feature,
     pub draw: Draw,
 }
 

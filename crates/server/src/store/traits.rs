@@ -6,8 +6,8 @@ use super::{
     NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, UserRow, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, Money, Plan, Role,
-    WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings, Money,
+    Plan, Role, ValidUsage, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use std::future::Future;
@@ -49,17 +49,24 @@ pub trait Tx {
     ) -> StoreResult<CycleTotals>;
     /// The record stored under `key`, if any.
     fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>>;
-    /// Stores a usage record, adds it to the cycle's running totals and to
-    /// `today`'s flex spend, and takes its prepaid credits off the balance.
+    /// Stores a usage record (recorded `at`), adds it to the cycle's running
+    /// totals, its feature's and `today`'s flex spend, and takes its prepaid
+    /// credits off the balance.
     fn insert_usage(
         &mut self,
         workspace_id: i64,
-        key: &str,
+        usage: &ValidUsage,
         cycle_start: NaiveDate,
         today: NaiveDate,
-        credits: Credits,
+        at: At,
         draw: &Draw,
     ) -> StoreResult<()>;
+    /// The cycle's usage by feature, one row a feature (never a scan of records), in no order.
+    fn feature_totals(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+    ) -> StoreResult<Vec<FeatureUsage>>;
     /// Flex spend by day from `from` on, oldest first (days without any left out).
     fn flex_by_day(&mut self, workspace_id: i64, from: NaiveDate) -> StoreResult<Vec<DaySpend>>;
     /// Keeps a refusal at the flex cap (nothing is drawn for it) and marks the

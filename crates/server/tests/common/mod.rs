@@ -183,10 +183,30 @@ impl Server {
     }
 
     pub async fn meter(&self, ws: &str, credits: &str, key: &str) -> (StatusCode, Value) {
+        self.meter_body(ws, json!({"credits": credits, "idempotency_key": key}))
+            .await
+    }
+
+    /// Records usage that `feature` used.
+    pub async fn meter_for(
+        &self,
+        ws: &str,
+        feature: &str,
+        credits: &str,
+        key: &str,
+    ) -> (StatusCode, Value) {
+        self.meter_body(
+            ws,
+            json!({"credits": credits, "idempotency_key": key, "feature": feature}),
+        )
+        .await
+    }
+
+    async fn meter_body(&self, ws: &str, body: Value) -> (StatusCode, Value) {
         let r = Client::new()
             .post(self.url(&format!("/api/workspaces/{ws}/usage")))
             .bearer_auth("secret-token")
-            .json(&json!({"credits": credits, "idempotency_key": key}))
+            .json(&body)
             .send()
             .await
             .unwrap();

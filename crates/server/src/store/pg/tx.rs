@@ -22,8 +22,8 @@ use crate::store::{
     WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, FlexSnapshot, Money,
-    Plan, Role, WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
+    FlexSnapshot, Money, Plan, Role, ValidUsage, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use postgres::types::ToSql;
@@ -252,7 +252,7 @@ impl Tx for PgTx<'_> {
 
     fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>> {
         self.first(
-            "SELECT credits_e4, included_e4, prepaid_e4, flex_e4, flex_cost_cents
+            "SELECT credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
                FROM usage_events WHERE workspace_id = $1 AND idempotency_key = $2",
             &[&workspace_id, &key],
             mapping::stored_usage,
@@ -262,22 +262,30 @@ impl Tx for PgTx<'_> {
     fn insert_usage(
         &mut self,
         workspace_id: i64,
-        key: &str,
+        usage: &ValidUsage,
         cycle_start: NaiveDate,
         today: NaiveDate,
-        amount: Credits,
+        at: At,
         draw: &Draw,
     ) -> StoreResult<()> {
         let (included, prepaid, flex) = (e4(draw.included)?, e4(draw.prepaid)?, e4(draw.flex)?);
         let cost = draw.flex_cost.cents();
         // One statement, one round trip, while the workspace's row is locked:
-        // the record, the cycle's running totals, the prepaid balance and the
-        // day's flex spend (each part writes only when it has something to add).
+        // the record, the cycle's running totals and its feature's, the prepaid
+        // balance and the day's flex spend (each part writes only when it has
+        // something to add).
         self.execute(
             "WITH record AS (
                  INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
-                                           prepaid_e4, flex_e4, flex_cost_cents, recorded_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+                                           prepaid_e4, flex_e4, flex_cost_cents, recorded_at, feature)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11)
+             ), by_feature AS (
+                 INSERT INTO feature_totals AS f (workspace_id, cycle_start, feature, credits_e4, flex_e4, flex_cost_cents)
+                 VALUES ($1, $3, $11, $4, $7, $8)
+                 ON CONFLICT (workspace_id, cycle_start, feature) DO UPDATE SET
+                    credits_e4 = f.credits_e4 + excluded.credits_e4,
+                    flex_e4 = f.flex_e4 + excluded.flex_e4,
+                    flex_cost_cents = f.flex_cost_cents + excluded.flex_cost_cents
              ), totals AS (
                  INSERT INTO cycle_totals AS t (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
                  VALUES ($1, $3, $5, $6, $7, $8)
@@ -297,17 +305,32 @@ impl Tx for PgTx<'_> {
              SELECT 1",
             &[
                 &workspace_id,
-                &key,
+                &usage.idempotency_key,
                 &cycle_start,
-                &e4(amount)?,
+                &e4(usage.credits)?,
                 &included,
                 &prepaid,
                 &flex,
                 &cost,
                 &today,
+                &at,
+                &usage.feature.as_str(),
             ],
         )?;
         Ok(())
+    }
+
+    fn feature_totals(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+    ) -> StoreResult<Vec<FeatureUsage>> {
+        self.all(
+            "SELECT feature, credits_e4, flex_e4, flex_cost_cents FROM feature_totals
+              WHERE workspace_id = $1 AND cycle_start = $2",
+            &[&workspace_id, &cycle_start],
+            mapping::feature_usage,
+        )
     }
 
     fn flex_by_day(&mut self, workspace_id: i64, from: NaiveDate) -> StoreResult<Vec<DaySpend>> {

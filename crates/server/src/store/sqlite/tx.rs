@@ -13,8 +13,8 @@ use crate::store::{
     WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FlexSettings, FlexSnapshot, Money,
-    Plan, Role, WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
+    FlexSnapshot, Money, Plan, Role, ValidUsage, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use rusqlite::{named_params, params, Connection, Params};
@@ -206,7 +206,7 @@ impl Tx for SqliteTx<'_> {
 
     fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>> {
         self.first(
-            "SELECT credits_e4, included_e4, prepaid_e4, flex_e4, flex_cost_cents
+            "SELECT credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
                FROM usage_events WHERE workspace_id = ?1 AND idempotency_key = ?2",
             params![workspace_id, key],
             mapping::stored_usage,
@@ -216,29 +216,41 @@ impl Tx for SqliteTx<'_> {
     fn insert_usage(
         &mut self,
         workspace_id: i64,
-        key: &str,
+        usage: &ValidUsage,
         cycle_start: NaiveDate,
         today: NaiveDate,
-        amount: Credits,
+        at: At,
         draw: &Draw,
     ) -> StoreResult<()> {
         let cycle = cycle_start.to_string();
         let (included, prepaid, flex) = (e4(draw.included)?, e4(draw.prepaid)?, e4(draw.flex)?);
+        let credits = e4(usage.credits)?;
+        let feature = usage.feature.as_str();
         self.execute(
             "INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
-                                       prepaid_e4, flex_e4, flex_cost_cents, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                       prepaid_e4, flex_e4, flex_cost_cents, recorded_at, feature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 workspace_id,
-                key,
+                usage.idempotency_key,
                 cycle,
-                e4(amount)?,
+                credits,
                 included,
                 prepaid,
                 flex,
                 draw.flex_cost.cents(),
-                now_text()
+                at_text(at),
+                feature
             ],
+        )?;
+        self.execute(
+            "INSERT INTO feature_totals (workspace_id, cycle_start, feature, credits_e4, flex_e4, flex_cost_cents)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (workspace_id, cycle_start, feature) DO UPDATE SET
+                credits_e4 = credits_e4 + excluded.credits_e4,
+                flex_e4 = flex_e4 + excluded.flex_e4,
+                flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
+            params![workspace_id, cycle, feature, credits, flex, draw.flex_cost.cents()],
         )?;
         self.execute(
             "INSERT INTO cycle_totals (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
@@ -265,6 +277,19 @@ impl Tx for SqliteTx<'_> {
             )?;
         }
         Ok(())
+    }
+
+    fn feature_totals(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+    ) -> StoreResult<Vec<FeatureUsage>> {
+        self.all(
+            "SELECT feature, credits_e4, flex_e4, flex_cost_cents FROM feature_totals
+              WHERE workspace_id = ?1 AND cycle_start = ?2",
+            params![workspace_id, cycle_start.to_string()],
+            mapping::feature_usage,
+        )
     }
 
     fn flex_by_day(&mut self, workspace_id: i64, from: NaiveDate) -> StoreResult<Vec<DaySpend>> {
