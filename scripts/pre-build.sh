@@ -7,7 +7,7 @@ out=target/style
 mkdir -p "$out"
 # Tokens first, then the shared building blocks, then the components.
 cat style/tokens.css style/base.css style/button.css style/flex_card.css style/cap_input.css \
-    style/usage_meter.css style/spend_chart.css style/alert_banner.css style/confirm_dialog.css style/credits_summary.css \
+    style/usage_meter.css style/spend_chart.css style/feature_breakdown.css style/alert_banner.css style/confirm_dialog.css style/credits_summary.css \
     style/page_states.css > "$out/billing.css.tmp"
 cat "$out/billing.css.tmp" style/preview.css > "$out/preview.css.tmp"
 # Replace only when changed, so `trunk serve` does not rebuild in a loop.

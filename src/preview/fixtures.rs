@@ -3,8 +3,9 @@
 
 use billing_domain::{
     parse_utc, ActivityEntry, AuditAction, BillingCycle, BillingState, Channel, Credits, DaySpend,
-    Delivery, DeliveryAttempt, DeliveryLog, DeliveryState, EventType, FlexSettings, FlexSnapshot,
-    Moment, Money, PlanInfo, PlanInterval, Role, UsageSummary, Viewer, WebhookInfo, WorkspaceInfo,
+    Delivery, DeliveryAttempt, DeliveryLog, DeliveryState, EventType, Feature, FeatureUsage,
+    FlexSettings, FlexSnapshot, Moment, Money, PlanInfo, PlanInterval, Role, UsageSummary, Viewer,
+    WebhookInfo, WorkspaceInfo,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -85,6 +86,21 @@ pub fn annual(mut s: BillingState) -> BillingState {
     s
 }
 
+/// Flex spend of `cents`, as training (60%) and inference (40%) used it.
+fn by_feature(cents: i64) -> Option<Vec<FeatureUsage>> {
+    let feature = |name: &str, cents: i64| FeatureUsage {
+        feature: Feature::parse(name).unwrap_or_else(Feature::other),
+        credits: Credits::whole(cents / 400),
+        flex_credits: Credits::whole(cents / 400),
+        flex_spend: Money::from_cents(cents),
+    };
+    let training = cents * 3 / 5;
+    Some(vec![
+        feature("training", training),
+        feature("inference", cents - training),
+    ])
+}
+
 /// Flex Billing on with the default cap and some flex spend.
 pub fn on_with_cap() -> BillingState {
     let mut s = monthly_off();
@@ -98,6 +114,7 @@ pub fn on_with_cap() -> BillingState {
     s.usage.prepaid_balance = Credits::ZERO;
     s.usage.flex_credits = Credits::whole(5);
     s.usage.flex_spend = Money::from_cents(2_000);
+    s.usage.by_feature = by_feature(2_000);
     s
 }
 
@@ -124,6 +141,7 @@ pub fn spent(cents: i64) -> BillingState {
     let mut s = on_with_cap();
     s.usage.flex_spend = Money::from_cents(cents);
     s.usage.flex_credits = Credits::whole(cents / 400);
+    s.usage.by_feature = by_feature(cents);
     s
 }
 
@@ -140,6 +158,7 @@ pub fn spending(cents_a_day: i64) -> BillingState {
     let total = cents_a_day * 15;
     s.usage.flex_spend = Money::from_cents(total);
     s.usage.flex_credits = Credits::whole(total / 400);
+    s.usage.by_feature = by_feature(total);
     s
 }
 

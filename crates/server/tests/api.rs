@@ -752,20 +752,42 @@ async fn usage_is_kept_by_feature_and_the_state_says_what_used_the_flex_credits(
         assert_eq!(status, StatusCode::OK, "{body}");
         assert!(body["usage"].get("by_feature").is_none(), "{body}");
     }
-    assert_eq!(s.meter("globex", "10", "no-feature").await.0, StatusCode::OK);
+    assert_eq!(
+        s.meter("globex", "10", "no-feature").await.0,
+        StatusCode::OK
+    );
 
     let b = state_of(&s, "globex").await;
     let by_feature = b["usage"]["by_feature"].as_array().unwrap().clone();
-    let names: Vec<_> = by_feature.iter().map(|f| f["feature"].as_str().unwrap()).collect();
-    assert_eq!(names, ["training", "inference", "other"], "largest flex spend first: {b}");
+    let names: Vec<_> = by_feature
+        .iter()
+        .map(|f| f["feature"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["training", "inference", "other"],
+        "largest flex spend first: {b}"
+    );
     let total_credits: rust_decimal::Decimal = by_feature
         .iter()
-        .map(|f| f["credits"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
+        .map(|f| {
+            f["credits"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
         .sum();
     assert_eq!(total_credits.to_string(), "225.5");
     let flex_spend: rust_decimal::Decimal = by_feature
         .iter()
-        .map(|f| f["flex_spend"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
+        .map(|f| {
+            f["flex_spend"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
         .sum();
     assert_eq!(
         flex_spend.to_string(),
@@ -780,7 +802,10 @@ async fn usage_is_kept_by_feature_and_the_state_says_what_used_the_flex_credits(
     assert_eq!(body["error"]["code"], "idempotency_conflict");
     // The same key, feature and credits: a replay.
     let (status, body) = s.meter_for("globex", "training", "150", "t-1").await;
-    assert_eq!((status, body["replayed"].as_bool()), (StatusCode::OK, Some(true)));
+    assert_eq!(
+        (status, body["replayed"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
 
     // A feature that is not a short lowercase word.
     for bad in ["GPU", "", "two words", &"x".repeat(41)] {

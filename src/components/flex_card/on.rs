@@ -2,7 +2,7 @@
 //! field, Remove cap and Disable (or the cap, read-only).
 
 use super::dialogs::Confirmations;
-use crate::components::{CapInput, CardDialog, SpendChart, UsageMeter};
+use crate::components::{CapInput, CardDialog, FeatureBreakdown, SpendChart, UsageMeter};
 use crate::hooks::use_billing;
 use leptos::prelude::*;
 
@@ -93,6 +93,7 @@ pub(super) fn OnFace(
         <Show when=move || charted.get()>
             <SpendChart state=state forecast=forecast />
         </Show>
+        <FeatureBreakdown state=state id=format!("{id}-features") />
         {controls}
     }
 }

@@ -136,7 +136,8 @@ pub(crate) fn stored_usage(r: &dyn Columns) -> StoreResult<StoredUsage> {
 /// The `feature` column, as the domain checked it when the record came in.
 fn feature(r: &dyn Columns) -> StoreResult<Feature> {
     let name = r.text("feature")?;
-    Feature::parse(&name).ok_or_else(|| StoreError::new(format!("a stored feature is not one: {name:?}")))
+    Feature::parse(&name)
+        .ok_or_else(|| StoreError::new(format!("a stored feature is not one: {name:?}")))
 }
 
 /// One feature's running totals in a cycle.

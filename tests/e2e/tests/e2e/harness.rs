@@ -314,10 +314,25 @@ impl App {
     /// Records usage as metering would; answers the status and body.
     pub async fn meter(&self, ws: &str, credits: &str) -> (u16, Value) {
         let key = format!("e2e-{}", self.keys.fetch_add(1, Ordering::SeqCst));
+        self.meter_body(ws, json!({"credits": credits, "idempotency_key": key}))
+            .await
+    }
+
+    /// Records usage that `feature` used.
+    pub async fn meter_for(&self, ws: &str, feature: &str, credits: &str) -> (u16, Value) {
+        let key = format!("e2e-{}", self.keys.fetch_add(1, Ordering::SeqCst));
+        self.meter_body(
+            ws,
+            json!({"credits": credits, "idempotency_key": key, "feature": feature}),
+        )
+        .await
+    }
+
+    async fn meter_body(&self, ws: &str, body: Value) -> (u16, Value) {
         let r = reqwest::Client::new()
             .post(self.url(&format!("/api/workspaces/{ws}/usage")))
             .bearer_auth(demo::DEMO_METERING_TOKEN)
-            .json(&json!({"credits": credits, "idempotency_key": key}))
+            .json(&body)
             .send()
             .await
             .expect("POST usage");

@@ -16,6 +16,7 @@ mod alerts;
 mod cap;
 mod delivery;
 mod enable_disable;
+mod features;
 mod history;
 mod live;
 mod people;
