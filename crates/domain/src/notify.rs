@@ -14,6 +14,8 @@ wire_names! {
         CapReached = "flex.cap_reached",
         /// Flex Billing settings changed.
         SettingsChanged = "flex.settings_changed",
+        /// A billing cycle ended: its statement, for the platform to charge.
+        CycleClosed = "flex.cycle_closed",
     }
 }
 
@@ -24,6 +26,7 @@ impl EventType {
             EventType::ThresholdReached => "80% alert",
             EventType::CapReached => "Cap reached alert",
             EventType::SettingsChanged => "Settings change",
+            EventType::CycleClosed => "Cycle statement",
         }
     }
 }

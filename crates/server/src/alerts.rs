@@ -4,7 +4,8 @@
 
 use crate::store::{At, NewDelivery, StoreResult, Tx, WorkspaceRow};
 use billing_domain::{
-    cap_percent, Alert, BillingCycle, Channel, EventType, FlexSnapshot, Moment, Money, Threshold,
+    cap_percent, Alert, BillingCycle, Channel, EventType, FlexSnapshot, Moment, Money, Statement,
+    Threshold,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -113,6 +114,23 @@ impl Alerts {
         });
         tx.supersede_pending(ws.id, EventType::SettingsChanged, now)?;
         self.queue(tx, ws, EventType::SettingsChanged, data, None, now)
+    }
+
+    /// A cycle of `ws` closed with `statement`: to the webhook, if one is
+    /// registered (the platform charges from it, or from the pull API).
+    pub fn cycle_closed(
+        &self,
+        tx: &mut dyn Tx,
+        ws: &WorkspaceRow,
+        statement: &Statement,
+        now: At,
+    ) -> StoreResult<bool> {
+        let data = json!({
+            "workspace": ws.slug,
+            "workspace_name": ws.name,
+            "statement": statement,
+        });
+        self.queue(tx, ws, EventType::CycleClosed, data, None, now)
     }
 
     fn queue(

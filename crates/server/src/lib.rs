@@ -175,8 +175,9 @@ fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
         config
             .retention_days
             .unwrap_or(service::DEFAULT_RETENTION_DAYS),
-        live,
+        live.clone(),
     );
+    closer(service.clone(), live);
     let health = http::Health::default();
     let oidc = config.oidc.clone().map(|c| {
         Arc::new(oidc::Oidc::new(
@@ -219,6 +220,26 @@ fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
         .layer(trace_layer())
         .with_state(state);
     (router, service)
+}
+
+/// How often each server looks for billing cycles that ended.
+const CLOSE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Closes ended billing cycles (their statements) at start and every
+/// [`CLOSE_EVERY`], until `live` closes. Every server runs it; a cycle is
+/// closed once whichever gets there first.
+fn closer(service: Service<Db>, live: Live) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = service.close_cycles().await {
+                tracing::warn!("closing ended cycles: {e:?}");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(CLOSE_EVERY) => {}
+                _ = live.closed() => return,
+            }
+        }
+    });
 }
 
 /// How often housekeeping runs (and once at start).

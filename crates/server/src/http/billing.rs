@@ -8,7 +8,7 @@ use crate::AppState;
 use axum::extract::State;
 use billing_domain::ErrorBody;
 use billing_domain::{
-    parse_cap, ActivityPage, BillingState, ChangeRequest, FlexChange, SetCapRequest,
+    parse_cap, ActivityPage, BillingState, ChangeRequest, FlexChange, SetCapRequest, StatementPage,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -173,5 +173,44 @@ pub async fn activity(
 ) -> Result<AppJson<ActivityPage>, ApiError> {
     Ok(AppJson(
         s.service.activity(ws, user, q.before, q.limit).await?,
+    ))
+}
+
+/// The statements list's query: a cursor from the previous page, and a page size.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatementsQuery {
+    /// Only statements older than this: the `next` of the previous page.
+    #[param(nullable = false)]
+    before: Option<i64>,
+    /// How many statements at most: 1 to 100 (0 is read as 1, more than 100 as 100); 12 without it.
+    #[param(nullable = false, format = "uint32", maximum = 4294967295_u64)]
+    limit: Option<u32>,
+}
+
+/// `GET /api/workspaces/{ws}/statements?before=…&limit=…`: what each ended
+/// billing cycle came to, newest first, for every member.
+#[utoipa::path(
+    get,
+    path = "/api/workspaces/{ws}/statements",
+    tag = "billing",
+    summary = "The statements of ended billing cycles, newest first, a page at a time",
+    params(WsPath, StatementsQuery),
+    responses(
+        (status = 200, description = "Up to `limit` statements, newest first, and the cursor for older ones.", body = StatementPage),
+        (status = 400, description = "`invalid_request`: the query is not valid (a parameter of the wrong type, repeated, or unknown), or the address is not valid.", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
+    ),
+    security(("billing_session" = [])),
+)]
+pub async fn statements(
+    State(s): State<AppState>,
+    user: User,
+    Ws(ws): Ws,
+    AppQuery(q): AppQuery<StatementsQuery>,
+) -> Result<AppJson<StatementPage>, ApiError> {
+    Ok(AppJson(
+        s.service.statements(ws, user, q.before, q.limit).await?,
     ))
 }

@@ -41,6 +41,7 @@ pub fn api() -> Router<AppState> {
         .route("/auth/callback", get(auth::callback))
         .route("/workspaces/{ws}/billing", get(billing::billing))
         .route("/workspaces/{ws}/billing/activity", get(billing::activity))
+        .route("/workspaces/{ws}/statements", get(billing::statements))
         .route("/workspaces/{ws}/billing/events", get(events::events))
         .route("/workspaces/{ws}/flex/enable", post(billing::enable))
         .route("/workspaces/{ws}/flex/disable", post(billing::disable))
@@ -66,6 +67,7 @@ pub fn api() -> Router<AppState> {
             "/platform/workspaces/{ws}/prepaid",
             post(platform::grant_prepaid),
         )
+        .route("/platform/statements", get(platform::statements))
         // After routing: a method a route does not take answers 405 (with
         // `Allow`), an unknown route 404, whatever their headers.
         .route_layer(axum::middleware::from_fn(

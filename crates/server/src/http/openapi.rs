@@ -38,6 +38,7 @@ pub const PLATFORM_SCHEME: &str = "platform_token";
         super::auth::callback,
         super::billing::billing,
         super::billing::activity,
+        super::billing::statements,
         super::events::events,
         super::billing::enable,
         super::billing::disable,
@@ -52,6 +53,7 @@ pub const PLATFORM_SCHEME: &str = "platform_token";
         super::platform::put_member,
         super::platform::remove_member,
         super::platform::grant_prepaid,
+        super::platform::statements,
     ),
     modifiers(&SecuritySchemes, &SharedAnswers),
     tags(

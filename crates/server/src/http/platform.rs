@@ -10,7 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use billing_domain::{
-    member_email, ErrorBody, MemberInfo, MemberSpec, PlatformWorkspace, PrepaidGrant, WorkspaceSpec,
+    member_email, ErrorBody, MemberInfo, MemberSpec, PlatformWorkspace, PrepaidGrant,
+    StatementPage, WorkspaceSpec,
 };
 
 /// The workspace in a provisioning path.
@@ -210,5 +211,45 @@ pub async fn grant_prepaid(
     let grant = grant.validate()?;
     Ok(AppJson(
         s.service.grant_prepaid(ws, grant, today(&s)).await?,
+    ))
+}
+
+/// The platform's statements query: the cursor it keeps, and a page size.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformStatementsQuery {
+    /// Only statements closed after this one: the `next` of the last answer (0 or none: from the first).
+    #[param(nullable = false)]
+    after: Option<i64>,
+    /// How many statements at most: 1 to 100 (0 is read as 1, more than 100 as 100); 100 without it.
+    #[param(nullable = false, format = "uint32", maximum = 4294967295_u64)]
+    limit: Option<u32>,
+}
+
+/// `GET /api/platform/statements?after=…&limit=…`
+#[utoipa::path(
+    get,
+    path = "/api/platform/statements",
+    tag = "platform",
+    summary = "Every workspace's statements in the order they were closed, after a cursor: what to charge, each exactly once",
+    params(PlatformStatementsQuery),
+    responses(
+        (status = 200, description = "Up to `limit` statements after `after`, oldest first; `next` is the cursor to ask with next time (it stays where it is when nothing is new).", body = StatementPage),
+        (status = 400, description = "`invalid_request`: the query is not valid (a parameter of the wrong type, repeated, or unknown).", body = ErrorBody),
+        (status = 401, description = "`invalid_platform_token`: no accepted platform token.", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: the database cannot answer for now; `timeout`: try again.", body = ErrorBody),
+    ),
+    security(("platform_token" = [])),
+)]
+pub async fn statements(
+    State(s): State<AppState>,
+    _: PlatformToken,
+    super::extract::AppQuery(q): super::extract::AppQuery<PlatformStatementsQuery>,
+) -> Result<AppJson<StatementPage>, ApiError> {
+    Ok(AppJson(
+        s.service
+            .platform_statements(q.after.unwrap_or(0), q.limit)
+            .await?,
     ))
 }

@@ -5,13 +5,15 @@
 //! One file a concern: `billing.rs` (the state, changes to Flex Billing, the
 //! audit trail), `usage.rs` (metering), `sessions.rs` (who is signed in),
 //! `alerts.rs` (where alerts go), `platform.rs` (provisioning by the
-//! platform), `upkeep.rs` (readiness, housekeeping).
+//! platform), `statements.rs` (closing ended cycles), `upkeep.rs`
+//! (readiness, housekeeping).
 //! This file holds what they share.
 
 mod alerts;
 mod billing;
 mod platform;
 mod sessions;
+mod statements;
 mod upkeep;
 mod usage;
 
@@ -19,6 +21,7 @@ pub use alerts::DELIVERY_LOG;
 pub use billing::{DEFAULT_ACTIVITY_PAGE, MAX_ACTIVITY_PAGE};
 pub use platform::Put;
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
+pub use statements::{DEFAULT_STATEMENT_PAGE, MAX_STATEMENT_PAGE};
 pub use upkeep::{Purged, DEFAULT_RETENTION_DAYS};
 
 use crate::alerts::Alerts;

@@ -1,5 +1,6 @@
 //! Metering: recording usage against the included, prepaid and flex credits.
 
+use super::statements::close_ended;
 use super::{summary, Result, Service, ServiceError};
 use crate::store::{Store, WorkspaceRow};
 use billing_domain::{
@@ -28,6 +29,8 @@ impl<S: Store> Service<S> {
                     .workspace_by_slug(&slug)?
                     .ok_or(ServiceError::WorkspaceNotFound)?;
                 let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
+                // The first write after a cycle's end closes it, if the closer has not.
+                let closed = close_ended(tx, &ws, today, now, &alerts)?;
                 if let Some(stored) = tx.usage_by_key(ws.id, &usage.idempotency_key)? {
                     if stored.credits != usage.credits || stored.feature != usage.feature {
                         return Err(ServiceError::IdempotencyConflict);
@@ -38,7 +41,7 @@ impl<S: Store> Service<S> {
                             replayed: true,
                             usage: summary(&ws, tx.cycle_totals(ws.id, cycle.start)?),
                         }),
-                        false,
+                        closed,
                     ));
                 }
                 let totals = tx.cycle_totals(ws.id, cycle.start)?;
@@ -57,7 +60,7 @@ impl<S: Store> Service<S> {
                     Err(refused) => {
                         // Nothing is drawn; a refusal at the cap is kept (and
                         // committed) until the settings change.
-                        let mut queued = false;
+                        let mut queued = closed;
                         if matches!(refused, DrawError::FlexCapReached { .. }) {
                             tx.insert_blocked(ws.id, cycle.start, ws.flex.version, usage.credits)?;
                             // Work is blocked: the cap is reached for people, if not in cents.
@@ -76,7 +79,7 @@ impl<S: Store> Service<S> {
                 tx.insert_usage(ws.id, &usage, cycle.start, today, now, &drawn)?;
                 // Thresholds crossed by this record: rare, so the usual record reads nothing more.
                 let spend = totals.flex_cost + drawn.flex_cost;
-                let mut queued = false;
+                let mut queued = closed;
                 for crossed in thresholds_crossed(totals.flex_cost, spend, ws.flex.cap) {
                     queued |= alerts.threshold(tx, &ws, cycle, crossed, spend, now)?;
                 }

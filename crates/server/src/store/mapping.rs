@@ -12,9 +12,9 @@ use super::{
     StoredWebhook, UserRow, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, AuditAction, Channel, DaySpend, Delivery, DeliveryAttempt, DeliveryState, Draw,
-    EventType, Feature, FeatureUsage, FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
-    WorkspaceLink,
+    ActivityEntry, AuditAction, BillingCycle, Channel, DaySpend, Delivery, DeliveryAttempt,
+    DeliveryState, Draw, EventType, Feature, FeatureUsage, FlexSettings, FlexSnapshot, Money,
+    PlanInterval, Role, Statement, WorkspaceLink,
 };
 use chrono::NaiveDate;
 
@@ -36,6 +36,8 @@ pub(crate) trait Columns {
     fn opt_moment(&self, col: &str) -> StoreResult<Option<At>>;
     /// A day.
     fn date(&self, col: &str) -> StoreResult<NaiveDate>;
+    /// A day or NULL.
+    fn opt_date(&self, col: &str) -> StoreResult<Option<NaiveDate>>;
     /// JSON or NULL (JSON that does not read is NULL).
     fn opt_json(&self, col: &str) -> StoreResult<Option<serde_json::Value>>;
 }
@@ -80,6 +82,34 @@ pub(crate) fn workspace(r: &dyn Columns) -> StoreResult<WorkspaceRow> {
             default_cap: interval.default_cap(),
             version: count(r.int("flex_version")?, "flex version")?,
         },
+        open_cycle: match (
+            r.opt_date("open_cycle_start")?,
+            r.opt_date("open_cycle_end")?,
+        ) {
+            (Some(start), Some(end)) => Some(BillingCycle { start, end }),
+            _ => None,
+        },
+    })
+}
+
+/// One statement, with its workspace's `slug`.
+pub(crate) fn statement(r: &dyn Columns) -> StoreResult<Statement> {
+    let by_feature: Vec<FeatureUsage> = serde_json::from_str(&r.text("by_feature")?)
+        .map_err(|e| StoreError::new(format!("a statement's by_feature: {e}")))?;
+    Ok(Statement {
+        id: r.int("id")?,
+        workspace: r.text("slug")?,
+        cycle: BillingCycle {
+            start: r.date("cycle_start")?,
+            end: r.date("cycle_end")?,
+        },
+        included_used: credits(r.int("included_e4")?),
+        prepaid_used: credits(r.int("prepaid_e4")?),
+        flex_credits: credits(r.int("flex_e4")?),
+        flex_amount: Money::from_cents(r.int("flex_cost_cents")?),
+        cap: r.opt_int("cap_cents")?.map(Money::from_cents),
+        by_feature,
+        closed_at: r.moment("closed_at")?.into(),
     })
 }
 

@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("009_platform"),
     migration!("010_openid_sign_in"),
     migration!("011_usage_by_feature"),
+    migration!("012_statements"),
 ];
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use super::{StoreError, StoreResult};
 use billing_domain::{
-    AuditAction, Channel, Credits, Draw, EventType, Feature, FlexSettings, FlexSnapshot, Money,
-    PlanInterval, Role,
+    AuditAction, BillingCycle, Channel, Credits, Draw, EventType, Feature, FeatureUsage,
+    FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
 };
 use chrono::NaiveDate;
 
@@ -73,6 +73,22 @@ pub struct WorkspaceRow {
     pub prepaid_rate: Money,
     pub prepaid_balance: Credits,
     pub flex: FlexSettings,
+    /// The cycle whose statement is still to come (none: not yet known, as
+    /// for a workspace made before statements).
+    pub open_cycle: Option<BillingCycle>,
+}
+
+/// A cycle's statement, as it is written when the cycle closes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStatement {
+    pub cycle: BillingCycle,
+    pub included: Credits,
+    pub prepaid: Credits,
+    pub flex: Credits,
+    pub flex_cost: Money,
+    pub cap: Option<Money>,
+    pub by_feature: Vec<FeatureUsage>,
+    pub closed_at: At,
 }
 
 /// A workspace to create, with its plan and its first Flex Billing settings

@@ -3,11 +3,12 @@
 use super::SignIn;
 use super::{
     AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant, NewDelivery,
-    NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, UserRow, WorkspaceRow,
+    NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, UserRow,
+    WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings, Money,
-    Plan, Role, ValidUsage, WorkspaceLink,
+    ActivityEntry, BillingCycle, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage,
+    FlexSettings, Money, Plan, Role, Statement, ValidUsage, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use std::future::Future;
@@ -202,6 +203,29 @@ pub trait Tx {
         credits: Credits,
         at: At,
     ) -> StoreResult<Grant>;
+
+    /// Keeps `cycle` as the one `workspace_id` has open.
+    fn set_open_cycle(&mut self, workspace_id: i64, cycle: BillingCycle) -> StoreResult<()>;
+    /// Up to `limit` workspaces whose open cycle ended by `today` (or is not
+    /// known yet), by slug.
+    fn cycles_to_close(&mut self, today: NaiveDate, limit: u32) -> StoreResult<Vec<String>>;
+    /// Writes the statement of `workspace_id`'s cycle, once: answers its id,
+    /// or `None` when that cycle has one already. Statements are written one
+    /// transaction at a time, so their ids follow the order of their commits.
+    fn insert_statement(
+        &mut self,
+        workspace_id: i64,
+        statement: &NewStatement,
+    ) -> StoreResult<Option<i64>>;
+    /// `workspace_id`'s statements, newest first, older than `before`.
+    fn statements(
+        &mut self,
+        workspace_id: i64,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Statement>>;
+    /// Every workspace's statements after `after`, in the order they were closed.
+    fn statements_after(&mut self, after: i64, limit: u32) -> StoreResult<Vec<Statement>>;
 }
 
 /// A database the service runs its transactions on.

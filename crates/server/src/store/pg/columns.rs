@@ -60,6 +60,10 @@ impl Columns for Row {
         Ok(self.try_get(col)?)
     }
 
+    fn opt_date(&self, col: &str) -> StoreResult<Option<NaiveDate>> {
+        Ok(self.try_get(col)?)
+    }
+
     fn opt_json(&self, col: &str) -> StoreResult<Option<serde_json::Value>> {
         Ok(self.try_get(col)?)
     }

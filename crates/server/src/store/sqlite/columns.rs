@@ -51,6 +51,15 @@ impl Columns for Row<'_> {
             .map_err(|_| StoreError::new(format!("{col}: {text:?} is not a day")))
     }
 
+    fn opt_date(&self, col: &str) -> StoreResult<Option<NaiveDate>> {
+        self.opt_text(col)?
+            .map(|text| {
+                text.parse()
+                    .map_err(|_| StoreError::new(format!("{col}: {text:?} is not a day")))
+            })
+            .transpose()
+    }
+
     fn opt_json(&self, col: &str) -> StoreResult<Option<serde_json::Value>> {
         Ok(self
             .opt_text(col)?

@@ -9,8 +9,8 @@ use crate::store::mapping::{self, Columns};
 use crate::store::SignIn;
 use crate::store::{
     at_text, e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
-    NewDelivery, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, Tx, UserRow,
-    WorkspaceRow,
+    NewDelivery, NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
+    Tx, UserRow, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
@@ -28,7 +28,7 @@ macro_rules! workspace_columns {
     () => {
         "w.id, w.slug, w.name, w.plan_name, w.plan_interval, w.plan_anchor, w.included_e4,
          w.flex_rate_cents, w.prepaid_rate_cents, w.prepaid_e4, w.flex_enabled, w.flex_cap_cents,
-         w.flex_version"
+         w.flex_version, w.open_cycle_start, w.open_cycle_end"
     };
 }
 
@@ -743,5 +743,80 @@ impl Tx for SqliteTx<'_> {
             params![workspace_id, user_id, role.as_str()],
         )?;
         Ok(())
+    }
+
+    fn set_open_cycle(
+        &mut self,
+        workspace_id: i64,
+        cycle: billing_domain::BillingCycle,
+    ) -> StoreResult<()> {
+        self.execute(
+            "UPDATE workspaces SET open_cycle_start = ?2, open_cycle_end = ?3 WHERE id = ?1",
+            params![workspace_id, cycle.start.to_string(), cycle.end.to_string()],
+        )?;
+        Ok(())
+    }
+
+    fn cycles_to_close(&mut self, today: NaiveDate, limit: u32) -> StoreResult<Vec<String>> {
+        self.all(
+            "SELECT slug FROM workspaces WHERE open_cycle_end IS NULL OR open_cycle_end <= ?1
+              ORDER BY id LIMIT ?2",
+            params![today.to_string(), limit],
+            |r| r.text("slug"),
+        )
+    }
+
+    fn insert_statement(
+        &mut self,
+        workspace_id: i64,
+        s: &NewStatement,
+    ) -> StoreResult<Option<i64>> {
+        // One writer: ids follow the commits already.
+        self.first(
+            "INSERT INTO statements (workspace_id, cycle_start, cycle_end, included_e4, prepaid_e4,
+                                     flex_e4, flex_cost_cents, cap_cents, by_feature, closed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (workspace_id, cycle_start) DO NOTHING RETURNING id",
+            params![
+                workspace_id,
+                s.cycle.start.to_string(),
+                s.cycle.end.to_string(),
+                e4(s.included)?,
+                e4(s.prepaid)?,
+                e4(s.flex)?,
+                s.flex_cost.cents(),
+                s.cap.map(Money::cents),
+                serde_json::to_string(&s.by_feature).map_err(|e| StoreError::new(e.to_string()))?,
+                at_text(s.closed_at)
+            ],
+            |r| r.int("id"),
+        )
+    }
+
+    fn statements(
+        &mut self,
+        workspace_id: i64,
+        before: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<billing_domain::Statement>> {
+        self.all(
+            "SELECT s.*, w.slug FROM statements s JOIN workspaces w ON w.id = s.workspace_id
+              WHERE s.workspace_id = ?1 AND s.id < ?2 ORDER BY s.id DESC LIMIT ?3",
+            params![workspace_id, before.unwrap_or(i64::MAX), limit],
+            mapping::statement,
+        )
+    }
+
+    fn statements_after(
+        &mut self,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<billing_domain::Statement>> {
+        self.all(
+            "SELECT s.*, w.slug FROM statements s JOIN workspaces w ON w.id = s.workspace_id
+              WHERE s.id > ?1 ORDER BY s.id LIMIT ?2",
+            params![after, limit],
+            mapping::statement,
+        )
     }
 }

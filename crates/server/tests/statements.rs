@@ -1,0 +1,230 @@
+//! Statements: when a billing cycle ends (moved by the demo's clock file),
+//! exactly one statement per workspace and cycle, whether the closer or the
+//! first write after the end gets there first; through the pull API, the
+//! members' list and the workspace's webhook.
+
+mod common;
+
+use common::receiver::Receiver;
+use common::{send, start_config, Server, OWNER};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const PLATFORM_TOKEN: &str = "statements-test-platform-token-0123456789";
+
+/// What the platform's charging job reads after `after`.
+async fn pulled(s: &Server, after: i64) -> Value {
+    let (status, body) = send(
+        Client::new()
+            .get(s.url(&format!("/api/platform/statements?after={after}")))
+            .bearer_auth(PLATFORM_TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// The pulled statements of `ws`.
+fn of<'a>(page: &'a Value, ws: &str) -> Vec<&'a Value> {
+    page["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["workspace"] == ws)
+        .collect()
+}
+
+/// Polls the pull API until `ws` has `n` statements (panics after 10 s).
+async fn wait_for(s: &Server, ws: &str, n: usize) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = pulled(s, 0).await;
+        if of(&page, ws).len() >= n {
+            return page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{ws}'s statement: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_ended_cycle_has_exactly_one_statement_pulled_listed_and_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = dir.path().join("now");
+    std::fs::write(&clock, "2026-12-15T12:00:00Z").unwrap();
+    let s = start_config(billing_server::Config {
+        demo: true,
+        clock_file: Some(clock.clone()),
+        platform_token: Some(PLATFORM_TOKEN.into()),
+        allow_http_webhooks: true,
+        ..Default::default()
+    })
+    .await;
+    // Acme (monthly): Flex Billing on ($100 cap), a webhook, usage by feature.
+    let owner = s.signed_in(OWNER).await;
+    let (status, _) = send(
+        owner
+            .post(s.url("/api/workspaces/acme/flex/enable"))
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let receiver = Receiver::start(0).await;
+    let (status, _) = send(
+        owner
+            .put(s.url("/api/workspaces/acme/webhook"))
+            .json(&json!({ "url": receiver.url })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // 30 included, 10 prepaid, then 5 flex credits at $4.00 ($20.00).
+    assert_eq!(
+        s.meter_for("acme", "training", "35", "dec-1").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.meter_for("acme", "inference", "10", "dec-2").await.0,
+        StatusCode::OK
+    );
+    // Every workspace has its open cycle before time moves.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while s
+        .db
+        .number("SELECT COUNT(*) FROM workspaces WHERE open_cycle_end IS NULL")
+        .await
+        .unwrap()
+        > 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the closer opened every cycle"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        of(&pulled(&s, 0).await, "acme").is_empty(),
+        "nothing ended yet"
+    );
+
+    // December ends: the closer writes its statement.
+    std::fs::write(&clock, "2027-01-02T00:00:00Z").unwrap();
+    let page = wait_for(&s, "acme", 1).await;
+    let statement = of(&page, "acme")[0].clone();
+    assert_eq!(
+        statement["cycle"],
+        json!({"start": "2026-12-01", "end": "2027-01-01"})
+    );
+    assert_eq!(
+        (
+            &statement["included_used"],
+            &statement["prepaid_used"],
+            &statement["flex_credits"],
+            &statement["flex_amount"],
+            &statement["cap"],
+        ),
+        (
+            &json!("30"),
+            &json!("10"),
+            &json!("5"),
+            &json!("20.00"),
+            &json!("100.00")
+        ),
+        "{statement}"
+    );
+    let features: Vec<_> = statement["by_feature"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["feature"].as_str().unwrap(),
+                f["flex_spend"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        features,
+        [("inference", "20.00"), ("training", "0.00")],
+        "{statement}"
+    );
+    // A cycle without Flex Usage gets one too.
+    let initech = wait_for(&s, "initech", 1).await;
+    assert_eq!(of(&initech, "initech")[0]["flex_amount"], "0.00");
+
+    // The webhook has it once, and the members' list shows the same.
+    let hooks = receiver.wait_for(1, Duration::from_secs(10)).await;
+    let closed: Vec<Value> = hooks
+        .iter()
+        .map(|h| serde_json::from_str::<Value>(&h.body).unwrap())
+        .filter(|b| b["type"] == "flex.cycle_closed")
+        .collect();
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert_eq!(closed[0]["data"]["statement"], statement);
+    let owner = s.signed_in(OWNER).await; // the session lapsed over the holidays
+    let (status, listed) = send(owner.get(s.url("/api/workspaces/acme/statements"))).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["statements"], json!([statement]));
+    assert_eq!(listed["next"], Value::Null);
+
+    // The cursor: after the last, nothing new, and it stays put.
+    let last = page["next"].as_i64().unwrap();
+    let again = pulled(&s, last).await;
+    assert_eq!(
+        (
+            again["statements"].as_array().unwrap().len(),
+            again["next"].as_i64()
+        ),
+        (0, Some(last))
+    );
+
+    // January ends, and a record comes in at once: its write closes January
+    // in the same transaction, whether or not the closer has come by.
+    std::fs::write(&clock, "2027-02-01T00:00:01Z").unwrap();
+    assert_eq!(s.meter("acme", "1", "feb-1").await.0, StatusCode::OK);
+    let page = pulled(&s, 0).await;
+    let acme = of(&page, "acme");
+    assert_eq!(acme.len(), 2, "{page}");
+    assert_eq!(
+        acme[1]["cycle"],
+        json!({"start": "2027-01-01", "end": "2027-02-01"})
+    );
+    assert_eq!(acme[1]["flex_amount"], "0.00");
+
+    // However many passes the closers make, still one a cycle.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(of(&pulled(&s, 0).await, "acme").len(), 2);
+    assert_eq!(
+        s.db.number("SELECT COUNT(*) FROM statements")
+            .await
+            .unwrap(),
+        s.db.number("SELECT COUNT(DISTINCT workspace_id || '/' || cycle_start) FROM statements")
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn statements_are_for_members_and_the_platform_only() {
+    let s = start_config(billing_server::Config {
+        demo: true,
+        platform_token: Some(PLATFORM_TOKEN.into()),
+        ..Default::default()
+    })
+    .await;
+    let (status, body) = send(Client::new().get(s.url("/api/platform/statements"))).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_platform_token"))
+    );
+    let (status, _) = send(Client::new().get(s.url("/api/workspaces/acme/statements"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let owner = s.signed_in(OWNER).await;
+    let (status, _) = send(owner.get(s.url("/api/workspaces/initech/statements"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not a member");
+    let (status, body) = send(owner.get(s.url("/api/workspaces/acme/statements?limit=x"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
