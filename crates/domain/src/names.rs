@@ -131,7 +131,7 @@ mod tests {
                     .map(|v| v.as_str())
                     .collect::<Vec<_>>()
             ),
-            "flex.threshold_reached flex.cap_reached flex.settings_changed"
+            "flex.threshold_reached flex.cap_reached flex.settings_changed flex.cycle_closed"
         );
         assert_eq!(
             names(
