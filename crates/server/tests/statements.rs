@@ -171,7 +171,7 @@ async fn an_ended_cycle_has_exactly_one_statement_pulled_listed_and_sent() {
     assert_eq!(listed["next"], Value::Null);
 
     // The cursor: after the last, nothing new, and it stays put.
-    let last = page["next"].as_i64().unwrap();
+    let last = initech["next"].as_i64().unwrap();
     let again = pulled(&s, last).await;
     assert_eq!(
         (
@@ -227,4 +227,100 @@ async fn statements_are_for_members_and_the_platform_only() {
     assert_eq!(status, StatusCode::NOT_FOUND, "not a member");
     let (status, body) = send(owner.get(s.url("/api/workspaces/acme/statements?limit=x"))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+/// How many statements `ws` has for the cycle that starts on `start`, and
+/// how many `flex.cycle_closed` events wait in (or left) its outbox.
+async fn written(db: &billing_server::Db, ws: &str, start: &str) -> (i64, i64) {
+    let statements = db
+        .number(&format!(
+            "SELECT COUNT(*) FROM statements s JOIN workspaces w ON w.id = s.workspace_id
+              WHERE w.slug = '{ws}' AND s.cycle_start = '{start}'"
+        ))
+        .await
+        .unwrap();
+    let events = db
+        .number(&format!(
+            "SELECT COUNT(*) FROM outbox o JOIN workspaces w ON w.id = o.workspace_id
+              WHERE w.slug = '{ws}' AND o.event_type = 'flex.cycle_closed'"
+        ))
+        .await
+        .unwrap();
+    (statements, events)
+}
+
+#[tokio::test]
+async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement() {
+    use common::process::{free_port, spawn_with};
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::fresh_db(dir.path()).await;
+    let clock = dir.path().join("now");
+    std::fs::write(&clock, "2026-12-15T12:00:00Z").unwrap();
+    let flags = ["--clock-file", clock.to_str().unwrap()];
+    let first = spawn_with(&db, free_port(), &flags).await;
+    // On PostgreSQL a second server shares the database (and the clock).
+    let second = if common::on_postgres() {
+        Some(spawn_with(&db, free_port(), &flags).await)
+    } else {
+        None
+    };
+    let owner = Client::builder().cookie_store(true).build().unwrap();
+    let signed_in = owner
+        .get(format!(
+            "{}/api/dev/login?email=owner%40acme.test&next=/api/session",
+            first.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let receiver = Receiver::start(0).await;
+    let (status, _) = send(
+        owner
+            .put(format!("{}/api/workspaces/acme/webhook", first.base))
+            .json(&json!({ "url": receiver.url })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let store = common::open(&db).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store
+        .number("SELECT COUNT(*) FROM workspaces WHERE open_cycle_end IS NULL")
+        .await
+        .unwrap()
+        > 0
+    {
+        assert!(std::time::Instant::now() < deadline, "every cycle opened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // December ends, and the first server is killed outright at once:
+    // mid-pass, before it, or after.
+    std::fs::write(&clock, "2027-01-02T00:00:00Z").unwrap();
+    let mut first = first;
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    // The second server (or the first, started again) closes what is left.
+    let _running = match second {
+        Some(second) => second,
+        None => spawn_with(&db, free_port(), &flags).await,
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while written(&store, "acme", "2026-12-01").await != (1, 1) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "acme's December statement"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let hooks = receiver.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&hooks[0].body).unwrap()["type"],
+        "flex.cycle_closed"
+    );
+    // Given passes of the closer(s) for a duplicate to show up, none does.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(written(&store, "acme", "2026-12-01").await, (1, 1));
+    assert_eq!(receiver.hooks().len(), 1, "delivered once");
+    common::figure("statements per workspace and cycle after a kill", 1);
 }

@@ -28,11 +28,17 @@ pub fn free_port() -> u16 {
 
 /// Starts the server on `db` and waits until it answers.
 pub async fn spawn(db: &str, port: u16) -> Process {
+    spawn_with(db, port, &[]).await
+}
+
+/// [`spawn`] with more flags.
+pub async fn spawn_with(db: &str, port: u16, more: &[&str]) -> Process {
     // What it says goes to a file, to be shown if it fails to start.
     let log = std::env::temp_dir().join(format!("billing-server-{port}.log"));
     let mut child = Command::new(BIN)
         .args(["--demo", "--allow-http-webhooks", "--db", db])
         .args(["--addr", &format!("127.0.0.1:{port}")])
+        .args(more)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("a log file"))
         .spawn()
