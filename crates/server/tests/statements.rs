@@ -194,6 +194,27 @@ async fn an_ended_cycle_has_exactly_one_statement_pulled_listed_and_sent() {
     );
     assert_eq!(acme[1]["flex_amount"], "0.00");
 
+    // The owner's download lists both, newest first.
+    let owner = s.signed_in(OWNER).await;
+    let text = owner
+        .get(s.url("/api/workspaces/acme/statements.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[1].contains(",2027-01-01,2027-02-01,") && lines[1].contains(",0.00,100.00,"),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains(",2026-12-01,2027-01-01,30,10,5,20.00,100.00,"),
+        "{text}"
+    );
+
     // However many passes the closers make, still one a cycle.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(of(&pulled(&s, 0).await, "acme").len(), 2);
@@ -323,4 +344,133 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
     assert_eq!(written(&store, "acme", "2026-12-01").await, (1, 1));
     assert_eq!(receiver.hooks().len(), 1, "delivered once");
     common::figure("statements per workspace and cycle after a kill", 1);
+}
+
+#[tokio::test]
+async fn the_usage_csv_streams_every_record_of_the_cycle_a_page_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = dir.path().join("now");
+    std::fs::write(&clock, "2026-12-15T12:00:00Z").unwrap();
+    let s = start_config(billing_server::Config {
+        demo: true,
+        clock_file: Some(clock),
+        ..Default::default()
+    })
+    .await;
+    // 12,345 records written straight into December (more than two pages),
+    // then one through the API whose key would be a spreadsheet formula.
+    s.db.sql(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12345)
+         INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
+                                   prepaid_e4, flex_e4, flex_cost_cents, recorded_at, feature)
+         SELECT w.id, 'bulk-' || n.i, '2026-12-01', 10000, 10000, 0, 0, 0, '2026-12-10T00:00:00Z', 'training'
+           FROM n, workspaces w WHERE w.slug = 'acme'",
+    )
+    .await
+    .unwrap();
+    let (status, body) = s
+        .meter_for("acme", "inference", "2.5", "=HYPERLINK(\"x\")")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let owner = s.signed_in(OWNER).await;
+    let r = owner
+        .get(s.url("/api/workspaces/acme/usage.csv?cycle=2026-12-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"acme-usage-2026-12-01.csv\""
+    );
+    let text = r.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "recorded_at",
+            "credits",
+            "feature",
+            "idempotency_key",
+            "included",
+            "prepaid",
+            "flex_credits",
+            "flex_cost"
+        ]
+    );
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 12_346);
+    let keys: Vec<&str> = records.iter().map(|r| &r[3]).collect();
+    assert_eq!(
+        (keys[0], keys[12_344]),
+        ("bulk-1", "bulk-12345"),
+        "in the order they came"
+    );
+    let last = &records[12_345];
+    assert_eq!(
+        last.iter().skip(1).collect::<Vec<_>>(),
+        [
+            "2.5",
+            "inference",
+            "'=HYPERLINK(\"x\")",
+            "2.5",
+            "0",
+            "0",
+            "0.00"
+        ],
+        "a key that would be a formula is text"
+    );
+    assert_eq!(
+        &last[0], "2026-12-15T12:00:00Z",
+        "recorded by the server's clock"
+    );
+
+    // Without `cycle`: the current one; another cycle: just the header.
+    let (_, current) = (
+        (),
+        owner
+            .get(s.url("/api/workspaces/acme/usage.csv"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(current.lines().count(), 12_347);
+    let november = owner
+        .get(s.url("/api/workspaces/acme/usage.csv?cycle=2026-11-01"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(november.lines().count(), 1);
+
+    // Members read the card but download nothing; a bad cycle is a 400.
+    let member = s.signed_in(common::MEMBER).await;
+    for path in ["usage.csv", "statements.csv"] {
+        let (status, body) = send(member.get(s.url(&format!("/api/workspaces/acme/{path}")))).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "{path}"
+        );
+    }
+    let (status, _) = send(owner.get(s.url("/api/workspaces/acme/usage.csv?cycle=december"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let statements = owner
+        .get(s.url("/api/workspaces/acme/statements.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(statements.status(), StatusCode::OK);
+    assert_eq!(
+        statements.text().await.unwrap(),
+        "id,cycle_start,cycle_end,included_used,prepaid_used,flex_credits,flex_amount,cap,closed_at\n",
+        "no cycle has ended yet"
+    );
 }

@@ -7,7 +7,8 @@ mod auth;
 mod billing;
 pub mod error;
 mod events;
-pub mod extract;
+mod exports;
+mod extract;
 mod guard;
 pub mod headers;
 mod health;
@@ -42,6 +43,11 @@ pub fn api() -> Router<AppState> {
         .route("/workspaces/{ws}/billing", get(billing::billing))
         .route("/workspaces/{ws}/billing/activity", get(billing::activity))
         .route("/workspaces/{ws}/statements", get(billing::statements))
+        .route(
+            "/workspaces/{ws}/statements.csv",
+            get(exports::statements_csv),
+        )
+        .route("/workspaces/{ws}/usage.csv", get(exports::usage_csv))
         .route("/workspaces/{ws}/billing/events", get(events::events))
         .route("/workspaces/{ws}/flex/enable", post(billing::enable))
         .route("/workspaces/{ws}/flex/disable", post(billing::disable))

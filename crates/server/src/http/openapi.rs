@@ -39,6 +39,8 @@ pub const PLATFORM_SCHEME: &str = "platform_token";
         super::billing::billing,
         super::billing::activity,
         super::billing::statements,
+        super::exports::usage_csv,
+        super::exports::statements_csv,
         super::events::events,
         super::billing::enable,
         super::billing::disable,

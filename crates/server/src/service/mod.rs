@@ -4,13 +4,14 @@
 //!
 //! One file a concern: `billing.rs` (the state, changes to Flex Billing, the
 //! audit trail), `usage.rs` (metering), `sessions.rs` (who is signed in),
-//! `alerts.rs` (where alerts go), `platform.rs` (provisioning by the
+//! `alerts.rs` (where alerts go), `exports.rs` (CSV downloads), `platform.rs` (provisioning by the
 //! platform), `statements.rs` (closing ended cycles), `upkeep.rs`
 //! (readiness, housekeeping).
 //! This file holds what they share.
 
 mod alerts;
 mod billing;
+mod exports;
 mod platform;
 mod sessions;
 mod statements;
@@ -19,6 +20,7 @@ mod usage;
 
 pub use alerts::DELIVERY_LOG;
 pub use billing::{DEFAULT_ACTIVITY_PAGE, MAX_ACTIVITY_PAGE};
+pub use exports::{statement_row, usage_row, CSV_PAGE, STATEMENT_COLUMNS, USAGE_COLUMNS};
 pub use platform::Put;
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
 pub use statements::{DEFAULT_STATEMENT_PAGE, MAX_STATEMENT_PAGE};

@@ -92,6 +92,23 @@ pub(crate) fn workspace(r: &dyn Columns) -> StoreResult<WorkspaceRow> {
     })
 }
 
+/// One usage record for the CSV.
+pub(crate) fn usage_line(r: &dyn Columns) -> StoreResult<super::UsageLine> {
+    Ok(super::UsageLine {
+        id: r.int("id")?,
+        recorded_at: r.moment("recorded_at")?,
+        key: r.text("idempotency_key")?,
+        feature: r.text("feature")?,
+        credits: credits(r.int("credits_e4")?),
+        draw: Draw {
+            included: credits(r.int("included_e4")?),
+            prepaid: credits(r.int("prepaid_e4")?),
+            flex: credits(r.int("flex_e4")?),
+            flex_cost: Money::from_cents(r.int("flex_cost_cents")?),
+        },
+    })
+}
+
 /// One statement, with its workspace's `slug`.
 pub(crate) fn statement(r: &dyn Columns) -> StoreResult<Statement> {
     let by_feature: Vec<FeatureUsage> = serde_json::from_str(&r.text("by_feature")?)

@@ -78,6 +78,17 @@ pub struct WorkspaceRow {
     pub open_cycle: Option<BillingCycle>,
 }
 
+/// One usage record as the CSV lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageLine {
+    pub id: i64,
+    pub recorded_at: At,
+    pub key: String,
+    pub feature: String,
+    pub credits: Credits,
+    pub draw: Draw,
+}
+
 /// A cycle's statement, as it is written when the cycle closes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewStatement {

@@ -3,8 +3,8 @@
 use super::SignIn;
 use super::{
     AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant, NewDelivery,
-    NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, UserRow,
-    WorkspaceRow,
+    NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, UsageLine,
+    UserRow, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, BillingCycle, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage,
@@ -224,6 +224,15 @@ pub trait Tx {
         before: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<Statement>>;
+    /// Up to `limit` of `workspace_id`'s usage records in the cycle that
+    /// started on `cycle_start`, in the order they came, after the record `after`.
+    fn usage_lines(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<UsageLine>>;
     /// Every workspace's statements after `after`, in the order they were closed.
     fn statements_after(&mut self, after: i64, limit: u32) -> StoreResult<Vec<Statement>>;
 }

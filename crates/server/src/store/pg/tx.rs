@@ -19,7 +19,7 @@ use crate::store::SignIn;
 use crate::store::{
     e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
     NewDelivery, NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
-    Tx, UserRow, WorkspaceRow,
+    Tx, UsageLine, UserRow, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
@@ -847,6 +847,23 @@ impl Tx for PgTx<'_> {
                 &i64::from(limit),
             ],
             mapping::statement,
+        )
+    }
+
+    fn usage_lines(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<UsageLine>> {
+        self.all(
+            "SELECT id, recorded_at, idempotency_key, feature, credits_e4, included_e4, prepaid_e4,
+                    flex_e4, flex_cost_cents
+               FROM usage_events WHERE workspace_id = $1 AND cycle_start = $2 AND id > $3
+              ORDER BY id LIMIT $4",
+            &[&workspace_id, &cycle_start, &after, &i64::from(limit)],
+            mapping::usage_line,
         )
     }
 

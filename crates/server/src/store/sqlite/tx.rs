@@ -10,7 +10,7 @@ use crate::store::SignIn;
 use crate::store::{
     at_text, e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
     NewDelivery, NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
-    Tx, UserRow, WorkspaceRow,
+    Tx, UsageLine, UserRow, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
@@ -804,6 +804,23 @@ impl Tx for SqliteTx<'_> {
               WHERE s.workspace_id = ?1 AND s.id < ?2 ORDER BY s.id DESC LIMIT ?3",
             params![workspace_id, before.unwrap_or(i64::MAX), limit],
             mapping::statement,
+        )
+    }
+
+    fn usage_lines(
+        &mut self,
+        workspace_id: i64,
+        cycle_start: NaiveDate,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<UsageLine>> {
+        self.all(
+            "SELECT id, recorded_at, idempotency_key, feature, credits_e4, included_e4, prepaid_e4,
+                    flex_e4, flex_cost_cents
+               FROM usage_events WHERE workspace_id = ?1 AND cycle_start = ?2 AND id > ?3
+              ORDER BY id LIMIT ?4",
+            params![workspace_id, cycle_start.to_string(), after, limit],
+            mapping::usage_line,
         )
     }
 
