@@ -3,7 +3,7 @@
 
 use billing_domain::{
     ActivityPage, BillingState, ChangeRequest, DeliveryLog, ErrorBody, FlexChange, FlexSettings,
-    SessionInfo, SetCapRequest, WebhookInfo, WebhookRequest,
+    SessionInfo, SetCapRequest, StatementPage, WebhookInfo, WebhookRequest,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -64,6 +64,20 @@ pub async fn activity(ws: &str, before: Option<i64>, limit: u32) -> Result<Activ
         .send()
         .await;
     answer(sent, None).await
+}
+
+/// The workspace's latest `limit` statements, newest first.
+pub async fn statements(ws: &str, limit: u32) -> Result<StatementPage, ApiError> {
+    let sent = Request::get(&url(ws, &format!("statements?limit={limit}")))
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    answer(sent, None).await
+}
+
+/// Where the CSV of the cycle that started on `cycle_start` downloads from.
+pub fn usage_csv_href(ws: &str, cycle_start: chrono::NaiveDate) -> String {
+    url(ws, &format!("usage.csv?cycle={cycle_start}"))
 }
 
 /// Path and query, under the workspace, of a page of the activity.

@@ -3,7 +3,9 @@
 //! in its own server here, and nowhere else.
 
 use crate::api::{self, ApiError};
-use billing_domain::{ActivityPage, BillingState, DeliveryLog, FlexChange, WebhookInfo};
+use billing_domain::{
+    ActivityPage, BillingState, DeliveryLog, FlexChange, StatementPage, WebhookInfo,
+};
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +32,12 @@ pub trait Backend: 'static {
 
     /// Where alerts go and what became of the latest (owners).
     fn deliveries(&self) -> impl Future<Output = Result<DeliveryLog, ApiError>> + use<Self>;
+
+    /// The latest `limit` statements of ended cycles, newest first.
+    fn statements(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<StatementPage, ApiError>> + use<Self>;
 
     /// Registers `url` as the webhook endpoint; the answer holds its signing
     /// secret, this once.
@@ -60,6 +68,8 @@ pub trait DynBackend {
     fn activity(&self, before: Option<i64>, limit: u32) -> AnswerFuture<ActivityPage>;
     /// [`Backend::deliveries`].
     fn deliveries(&self) -> AnswerFuture<DeliveryLog>;
+    /// [`Backend::statements`].
+    fn statements(&self, limit: u32) -> AnswerFuture<StatementPage>;
     /// [`Backend::set_webhook`].
     fn set_webhook(&self, url: String) -> AnswerFuture<WebhookInfo>;
     /// [`Backend::delete_webhook`].
@@ -77,6 +87,9 @@ impl<B: Backend> DynBackend for B {
     }
     fn deliveries(&self) -> AnswerFuture<DeliveryLog> {
         Box::pin(Backend::deliveries(self))
+    }
+    fn statements(&self, limit: u32) -> AnswerFuture<StatementPage> {
+        Box::pin(Backend::statements(self, limit))
     }
     fn set_webhook(&self, url: String) -> AnswerFuture<WebhookInfo> {
         Box::pin(Backend::set_webhook(self, url))
@@ -123,6 +136,14 @@ impl Backend for Live {
     fn deliveries(&self) -> impl Future<Output = Result<DeliveryLog, ApiError>> + use<> {
         let ws = self.ws.clone();
         async move { api::deliveries(&ws).await }
+    }
+
+    fn statements(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<StatementPage, ApiError>> + use<> {
+        let ws = self.ws.clone();
+        async move { api::statements(&ws, limit).await }
     }
 
     fn set_webhook(

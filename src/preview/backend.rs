@@ -5,7 +5,8 @@
 
 use crate::fixtures;
 use billing_domain::{
-    webhook_url, ActivityEntry, ActivityPage, BillingState, DeliveryLog, FlexChange, WebhookInfo,
+    webhook_url, ActivityEntry, ActivityPage, BillingState, DeliveryLog, FlexChange, StatementPage,
+    WebhookInfo,
 };
 use billing_page::api::ApiError;
 use billing_page::backend::Backend;
@@ -148,6 +149,18 @@ impl Backend for PreviewServer {
 
     fn deliveries(&self) -> impl Future<Output = Result<DeliveryLog, ApiError>> + use<> {
         ready(Ok(self.log.borrow().clone()))
+    }
+
+    fn statements(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<StatementPage, ApiError>> + use<> {
+        let mut statements = fixtures::statements();
+        statements.truncate(limit as usize);
+        ready(Ok(StatementPage {
+            statements,
+            next: None,
+        }))
     }
 
     fn set_webhook(

@@ -59,7 +59,7 @@ pub use platform::{
     PlatformWorkspace, PrepaidGrant, ValidGrant, ValidWorkspace, WorkspaceSpec,
 };
 pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};
-pub use statement::{periods_to_close, Statement, StatementPage};
+pub use statement::{no_statements_yet, periods_to_close, Statement, StatementPage};
 pub use usage::{validate_usage, UsageError, ValidUsage, MAX_CREDITS_PER_RECORD, MAX_KEY_LEN};
 pub use webhook_address::{
     refused_address, webhook_url, RefusedAddress, WebhookUrlError, MAX_WEBHOOK_URL,

@@ -1,7 +1,7 @@
 //! Statements: what a billing cycle came to when it ended, once per
 //! workspace and cycle, for the platform to charge the payment method on file.
 
-use crate::{BillingCycle, Credits, FeatureUsage, Moment, Money, PlanInterval};
+use crate::{human_date, BillingCycle, Credits, FeatureUsage, Moment, Money, PlanInterval};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +44,53 @@ pub struct StatementPage {
     /// last statement's id, or the `after` asked with when none is new).
     #[cfg_attr(feature = "openapi", schema(required))]
     pub next: Option<i64>,
+}
+
+impl Statement {
+    /// The statement in the card's list: "Dec 1, 2026 – Dec 31, 2026: $20.00
+    /// of Flex Usage".
+    ///
+    /// ```
+    /// # use billing_domain::*;
+    /// # use chrono::NaiveDate;
+    /// let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    /// let s = Statement { id: 1, workspace: "acme".into(),
+    ///     cycle: BillingCycle { start: d(2026, 12, 1), end: d(2027, 1, 1) },
+    ///     included_used: Credits::whole(30), prepaid_used: Credits::ZERO,
+    ///     flex_credits: Credits::whole(5), flex_amount: Money::from_cents(2_000),
+    ///     cap: None, by_feature: vec![], closed_at: parse_utc("2027-01-01T00:00:02Z").unwrap().into() };
+    /// assert_eq!(s.line(), "Dec 1, 2026 – Dec 31, 2026: $20.00 of Flex Usage");
+    /// assert_eq!(s.charged_notice().unwrap(),
+    ///     "Last cycle: $20.00 of Flex Usage charged to your payment method");
+    /// ```
+    pub fn line(&self) -> String {
+        format!(
+            "{} – {}: {} of Flex Usage",
+            human_date(self.cycle.start),
+            human_date(self.cycle.last_day()),
+            self.flex_amount
+        )
+    }
+
+    /// The notice after a cycle closed with Flex Usage: "Last cycle: $412.00
+    /// of Flex Usage charged to your payment method". None without Flex Usage.
+    pub fn charged_notice(&self) -> Option<String> {
+        (self.flex_amount > Money::ZERO).then(|| {
+            format!(
+                "Last cycle: {} of Flex Usage charged to your payment method",
+                self.flex_amount
+            )
+        })
+    }
+}
+
+/// The card's words when no cycle has ended yet: "No statements yet: the
+/// first comes when this cycle ends on Jan 1, 2027."
+pub fn no_statements_yet(cycle: &BillingCycle) -> String {
+    format!(
+        "No statements yet: the first comes when this cycle ends on {}.",
+        human_date(cycle.end)
+    )
 }
 
 /// The periods to close when the cycle that opened at `open.start` has

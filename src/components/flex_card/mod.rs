@@ -6,6 +6,7 @@ mod dialogs;
 mod history;
 mod off;
 mod on;
+mod statements;
 
 use crate::components::Preset;
 use crate::hooks::{use_billing, use_interval};
@@ -15,6 +16,7 @@ use history::History;
 use leptos::prelude::*;
 use off::OffFace;
 use on::OnFace;
+use statements::Statements;
 
 /// How often the card's relative times ("2 minutes ago") are worded again.
 const TICK: std::time::Duration = std::time::Duration::from_secs(30);
@@ -91,6 +93,7 @@ pub fn FlexCard(
                     "Only workspace owners and admins can change Flex Billing. Ask one of them to make changes."
                 </p>
             </Show>
+            <Statements id=id />
             <History id=id now=now.into() />
             <Alerts id=id now=now />
             <CardDialogs id=id confirmations=confirmations inline=inline />

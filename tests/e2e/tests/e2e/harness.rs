@@ -311,6 +311,23 @@ impl App {
         r.json().await.expect("JSON")
     }
 
+    /// Writes statements for `ws` as if its cycles `(start, end, flex cents)`
+    /// had ended (oldest first), straight into the database.
+    pub async fn statements_for(&self, ws: &str, cycles: &[(&str, &str, i64)]) {
+        let db = open(&self.db_path).await;
+        for (start, end, cents) in cycles {
+            db.sql(&format!(
+                "INSERT INTO statements (workspace_id, cycle_start, cycle_end, included_e4, prepaid_e4,
+                                         flex_e4, flex_cost_cents, cap_cents, by_feature, closed_at)
+                 SELECT id, '{start}', '{end}', 300000, 100000, {flex}, {cents}, 50000, '[]', '{end}T00:00:02Z'
+                   FROM workspaces WHERE slug = '{ws}'",
+                flex = cents / 400 * 10_000,
+            ))
+            .await
+            .expect("a statement");
+        }
+    }
+
     /// Records usage as metering would; answers the status and body.
     pub async fn meter(&self, ws: &str, credits: &str) -> (u16, Value) {
         let key = format!("e2e-{}", self.keys.fetch_add(1, Ordering::SeqCst));

@@ -26,3 +26,4 @@ mod resilience;
 mod security;
 mod session;
 mod stale;
+mod statements;
