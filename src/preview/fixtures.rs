@@ -315,6 +315,27 @@ pub fn alerts_sent() -> DeliveryLog {
     }
 }
 
+/// The last two cycles' statements, newest first: October with $412.00 of
+/// Flex Usage, September without.
+pub fn statements() -> Vec<Statement> {
+    let statement = |id, start: NaiveDate, end: NaiveDate, cents| Statement {
+        id,
+        workspace: "acme".into(),
+        cycle: BillingCycle { start, end },
+        included_used: Credits::whole(30),
+        prepaid_used: Credits::whole(10),
+        flex_credits: Credits::whole(cents / 400),
+        flex_amount: Money::from_cents(cents),
+        cap: Some(Money::from_cents(50_000)),
+        by_feature: by_feature(cents).unwrap_or_default(),
+        closed_at: at(&format!("{end}T00:00:02Z")),
+    };
+    vec![
+        statement(2, day(2026, 10, 1), day(2026, 11, 1), 41_200),
+        statement(1, day(2026, 9, 1), day(2026, 10, 1), 0),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     //! The fixtures are what the preview promises: each shows the state its name says.
@@ -407,25 +428,4 @@ mod tests {
             CapSave::Send(Money::from_cents(25_000))
         );
     }
-}
-
-/// The last two cycles' statements, newest first: October with $412.00 of
-/// Flex Usage, September without.
-pub fn statements() -> Vec<Statement> {
-    let statement = |id, start: NaiveDate, end: NaiveDate, cents| Statement {
-        id,
-        workspace: "acme".into(),
-        cycle: BillingCycle { start, end },
-        included_used: Credits::whole(30),
-        prepaid_used: Credits::whole(10),
-        flex_credits: Credits::whole(cents / 400),
-        flex_amount: Money::from_cents(cents),
-        cap: Some(Money::from_cents(50_000)),
-        by_feature: by_feature(cents).unwrap_or_default(),
-        closed_at: at(&format!("{end}T00:00:02Z")),
-    };
-    vec![
-        statement(2, day(2026, 10, 1), day(2026, 11, 1), 41_200),
-        statement(1, day(2026, 9, 1), day(2026, 10, 1), 0),
-    ]
 }
