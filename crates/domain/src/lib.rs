@@ -52,7 +52,10 @@ pub use forecast::{forecast, spend_line, DaySpend, Forecast};
 pub use history::{activity_summary, describe_activity, time_ago, AuditAction, RELATIVE_DAYS};
 pub use moment::{parse_utc, Moment};
 pub use money::Money;
-pub use notify::{thresholds_crossed, EventType, Threshold};
+pub use notify::{
+    parse_thresholds, thresholds_crossed, thresholds_text, validate_thresholds, EventType,
+    Threshold, ThresholdsError, DEFAULT_THRESHOLDS, MAX_THRESHOLDS,
+};
 pub use plan::{PlanInterval, Role};
 pub use platform::{
     member_email, MemberInfo, MemberSpec, Plan, PlanSpec, PlatformError, PlatformPlan,
@@ -65,7 +68,7 @@ pub use webhook_address::{
     refused_address, webhook_url, RefusedAddress, WebhookUrlError, MAX_WEBHOOK_URL,
 };
 pub use wire::{
-    ActivityEntry, ActivityPage, ChangeRequest, Delivery, DeliveryAttempt, DeliveryLog, ErrorBody,
-    ErrorDetail, FlexSnapshot, SessionInfo, SetCapRequest, UsageRequest, UsageResponse,
-    WebhookInfo, WebhookRequest, WorkspaceLink,
+    ActivityEntry, ActivityPage, AlertThresholds, ChangeRequest, Delivery, DeliveryAttempt,
+    DeliveryLog, ErrorBody, ErrorDetail, FlexSnapshot, SessionInfo, SetCapRequest,
+    ThresholdsRequest, UsageRequest, UsageResponse, WebhookInfo, WebhookRequest, WorkspaceLink,
 };

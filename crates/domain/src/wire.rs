@@ -29,6 +29,26 @@ pub struct ChangeRequest {
     pub version: Option<u64>,
 }
 
+/// `PUT /api/workspaces/{ws}/alerts`: the notification thresholds owners choose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsRequest {
+    /// Up to five different whole percents of the cap, 1 to 99, such as
+    /// `[50, 75, 90]`; `[]`: no notifications before the cap.
+    #[cfg_attr(feature = "openapi", schema(max_items = 5, example = json!([50, 90])))]
+    pub thresholds: Vec<i64>,
+}
+
+/// The notification thresholds in force: the webhook and e-mail are sent as
+/// spend reaches each of them, once per cap and cycle (and at the cap).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertThresholds {
+    /// Whole percents of the cap, lowest first (`[80]` until owners choose).
+    pub thresholds: Vec<u8>,
+}
+
 /// `POST /api/workspaces/{ws}/usage` (metering).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

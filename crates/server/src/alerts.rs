@@ -56,10 +56,13 @@ impl Alerts {
     ) -> StoreResult<bool> {
         let event_type = threshold.event_type();
         let cap = ws.flex.cap.unwrap_or(Money::ZERO);
-        if !tx.raise_once(ws.id, cycle.start, event_type, cap)? {
+        if !tx.raise_once(ws.id, cycle.start, &threshold.raise_key(), cap)? {
             return Ok(false);
         }
-        let percent = cap_percent(spend, ws.flex.cap).unwrap_or(100);
+        let percent = match threshold {
+            Threshold::Percent(p) => u32::from(p),
+            Threshold::CapReached => cap_percent(spend, ws.flex.cap).unwrap_or(100),
+        };
         let data = json!({
             "workspace": ws.slug,
             "workspace_name": ws.name,
@@ -70,7 +73,7 @@ impl Alerts {
             "percent": percent,
         });
         let (subject, alert) = match threshold {
-            Threshold::Warning => (
+            Threshold::Percent(_) => (
                 format!("{}: {percent}% of the {cap} flex cap used", ws.name),
                 Alert::Warning {
                     percent,

@@ -488,3 +488,66 @@ async fn alert_email_goes_over_smtps() {
         );
     }
 }
+
+#[tokio::test]
+async fn owners_choose_the_thresholds_and_each_fires_once_with_its_percent() {
+    let s = start().await;
+    let receiver = Receiver::start(0).await;
+    let secret = register(&s, &receiver.url).await;
+    let owner = s.signed_in(OWNER).await;
+    let url = s.url("/api/workspaces/globex/alerts");
+    let (status, body) = send(owner.get(&url)).await;
+    assert_eq!(
+        (status, &body),
+        (StatusCode::OK, &json!({"thresholds": [80]})),
+        "the default"
+    );
+
+    // Refused in words, nothing changed.
+    for bad in [
+        json!([0]),
+        json!([100]),
+        json!([50, 50]),
+        json!([10, 20, 30, 40, 50, 60]),
+    ] {
+        let (status, body) = send(owner.put(&url).json(&json!({ "thresholds": bad }))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_thresholds");
+        assert!(
+            body["error"]["message"].as_str().unwrap().ends_with('.'),
+            "{body}"
+        );
+    }
+    let (status, body) = send(owner.put(&url).json(&json!({"thresholds": [90, 50]}))).await;
+    assert_eq!(
+        (status, &body),
+        (StatusCode::OK, &json!({"thresholds": [50, 90]}))
+    );
+    // Admins and members do not choose them.
+    for who in [ADMIN, common::MEMBER] {
+        let c = s.signed_in(who).await;
+        assert_eq!(send(c.get(&url)).await.0, StatusCode::FORBIDDEN, "{who}");
+        let (status, _) = send(c.put(&url).json(&json!({"thresholds": [10]}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+    }
+
+    // Globex: 360 included, then $4.00 a flex credit, cap $1,200.00.
+    // $640 is 53%: the 50% notification; $1,000 is 83%: none (80 is no
+    // longer chosen); $1,100 is 91%: the 90% one.
+    for (credits, key) in [("520", "to-53"), ("90", "to-83"), ("25", "to-91")] {
+        assert_eq!(s.meter("globex", credits, key).await.0, StatusCode::OK);
+    }
+    let hooks = receiver.wait_for(2, SOON).await;
+    tokio::time::sleep(Duration::from_secs(2)).await; // time for a duplicate to show up
+    let reached: Vec<i64> = receiver
+        .hooks()
+        .iter()
+        .map(|h| verify(h, &secret))
+        .filter(|b| b["type"] == "flex.threshold_reached")
+        .map(|b| b["data"]["percent"].as_i64().unwrap())
+        .collect();
+    assert_eq!(reached, [50, 90], "{hooks:?}");
+    // The page's banner still warns at 80%, as the spec says.
+    let b = common::state_of(&s, "globex").await;
+    assert_eq!(b["usage"]["flex_spend"], "1100.00");
+}

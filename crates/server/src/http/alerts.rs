@@ -6,7 +6,9 @@ use crate::service::User;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use billing_domain::{DeliveryLog, ErrorBody, WebhookInfo, WebhookRequest};
+use billing_domain::{
+    AlertThresholds, DeliveryLog, ErrorBody, ThresholdsRequest, WebhookInfo, WebhookRequest,
+};
 
 /// `PUT /api/workspaces/{ws}/webhook`
 #[utoipa::path(
@@ -84,4 +86,55 @@ pub async fn deliveries(
     Ws(ws): Ws,
 ) -> Result<AppJson<DeliveryLog>, ApiError> {
     Ok(AppJson(s.service.delivery_log(ws, user).await?))
+}
+
+/// `GET /api/workspaces/{ws}/alerts`
+#[utoipa::path(
+    get,
+    path = "/api/workspaces/{ws}/alerts",
+    tag = "alerts",
+    summary = "The notification thresholds: percents of the cap at which the webhook and e-mail are sent (owners)",
+    params(WsPath),
+    responses(
+        (status = 200, description = "The thresholds in force, lowest first.", body = AlertThresholds),
+        (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: only owners choose the notification thresholds.", body = ErrorBody),
+    ),
+    security(("billing_session" = [])),
+)]
+pub async fn thresholds(
+    State(s): State<AppState>,
+    user: User,
+    Ws(ws): Ws,
+) -> Result<AppJson<AlertThresholds>, ApiError> {
+    Ok(AppJson(s.service.alert_thresholds(ws, user).await?))
+}
+
+/// `PUT /api/workspaces/{ws}/alerts` `{"thresholds": [50, 90]}`
+#[utoipa::path(
+    put,
+    path = "/api/workspaces/{ws}/alerts",
+    tag = "alerts",
+    summary = "Choose up to five notification thresholds, whole percents of the cap from 1 to 99 (owners)",
+    params(WsPath),
+    request_body = ThresholdsRequest,
+    responses(
+        (status = 200, description = "The thresholds now in force, lowest first; each is sent once per cap and cycle.", body = AlertThresholds),
+        (status = 401, description = "`unauthorized`: no live session.", body = ErrorBody),
+        (status = 403, description = "`forbidden`: only owners choose the notification thresholds; `cross_origin_request`: the change does not come from the page's own origin.", body = ErrorBody),
+        (status = 422, description = "`invalid_thresholds`: more than five, a percent outside 1 to 99, or one twice, said in a sentence; `unknown_field`: a field this route does not take.", body = ErrorBody),
+    ),
+    security(("billing_session" = [])),
+)]
+pub async fn set_thresholds(
+    State(s): State<AppState>,
+    user: User,
+    Ws(ws): Ws,
+    AppJson(req): AppJson<ThresholdsRequest>,
+) -> Result<AppJson<AlertThresholds>, ApiError> {
+    Ok(AppJson(
+        s.service
+            .set_alert_thresholds(ws, user, req.thresholds)
+            .await?,
+    ))
 }

@@ -224,6 +224,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::WebhookUrl(e) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.message())
             }
+            ServiceError::Thresholds(e) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+            }
             ServiceError::Unavailable(cause) => ApiError::store_unavailable(cause),
             ServiceError::Internal(cause) => ApiError::internal(cause),
         }

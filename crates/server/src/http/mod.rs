@@ -62,6 +62,10 @@ pub fn api() -> Router<AppState> {
         )
         .route("/workspaces/{ws}/deliveries", get(alerts::deliveries))
         .route(
+            "/workspaces/{ws}/alerts",
+            get(alerts::thresholds).put(alerts::set_thresholds),
+        )
+        .route(
             "/platform/workspaces/{ws}",
             put(platform::put_workspace).get(platform::get_workspace),
         )

@@ -50,6 +50,8 @@ pub const PLATFORM_SCHEME: &str = "platform_token";
         super::alerts::set_webhook,
         super::alerts::delete_webhook,
         super::alerts::deliveries,
+        super::alerts::thresholds,
+        super::alerts::set_thresholds,
         super::platform::put_workspace,
         super::platform::get_workspace,
         super::platform::put_member,

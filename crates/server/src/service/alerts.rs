@@ -2,7 +2,9 @@
 
 use super::{Result, Service, ServiceError, User};
 use crate::store::{Store, StoredWebhook, Tx};
-use billing_domain::{webhook_url, DeliveryLog, Moment, WebhookInfo};
+use billing_domain::{
+    validate_thresholds, webhook_url, AlertThresholds, DeliveryLog, Moment, WebhookInfo,
+};
 
 /// How many deliveries the log shows.
 pub const DELIVERY_LOG: u32 = 20;
@@ -40,6 +42,45 @@ impl<S: Store> Service<S> {
                 Ok(tx.delete_webhook(ws)?)
             })
             .await
+    }
+
+    /// The notification thresholds of `slug` (owners only).
+    pub async fn alert_thresholds(&self, slug: String, user: User) -> Result<AlertThresholds> {
+        self.store
+            .read(move |tx| {
+                let (ws, role) = tx
+                    .workspace_for_member(&slug, user.id)?
+                    .ok_or(ServiceError::WorkspaceNotFound)?;
+                if !role.manages_alerts() {
+                    return Err(ServiceError::OwnersOnly);
+                }
+                Ok(AlertThresholds {
+                    thresholds: ws.alert_thresholds,
+                })
+            })
+            .await
+    }
+
+    /// Sets the notification thresholds of `slug` (owners only), as the
+    /// domain checked them; each fires once per cap and cycle from now on.
+    pub async fn set_alert_thresholds(
+        &self,
+        slug: String,
+        user: User,
+        asked: Vec<i64>,
+    ) -> Result<AlertThresholds> {
+        let thresholds = validate_thresholds(&asked).map_err(ServiceError::Thresholds)?;
+        let changed = slug.clone();
+        let answer = self
+            .store
+            .write(move |tx| {
+                let ws = owned_workspace(tx, &slug, &user)?;
+                tx.set_alert_thresholds(ws, &thresholds)?;
+                Ok::<_, ServiceError>(AlertThresholds { thresholds })
+            })
+            .await?;
+        self.changed(&changed);
+        Ok(answer)
     }
 
     /// Where alerts of `slug` go and what became of the latest (owners only).

@@ -31,8 +31,8 @@ use crate::clock::Clock;
 use crate::live::Live;
 use crate::store::{At, CycleTotals, Store, StoreError, Tx, UserRow, WorkspaceRow};
 use billing_domain::{
-    by_flex_spend, BillingCycle, BillingState, DrawError, FlexError, PlanInfo, Role, UsageSummary,
-    Viewer, WebhookUrlError, WorkspaceInfo,
+    by_flex_spend, BillingCycle, BillingState, DrawError, FlexError, PlanInfo, Role,
+    ThresholdsError, UsageSummary, Viewer, WebhookUrlError, WorkspaceInfo,
 };
 use chrono::NaiveDate;
 use std::time::Duration;
@@ -80,6 +80,8 @@ pub enum ServiceError {
     Draw(DrawError),
     /// Only owners manage where alerts go.
     OwnersOnly,
+    /// The notification thresholds are not up to five whole percents.
+    Thresholds(ThresholdsError),
     /// The webhook address is not one alerts may be sent to.
     WebhookUrl(WebhookUrlError),
     /// The store cannot serve for now (a full disk, no connection): nothing

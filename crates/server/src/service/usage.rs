@@ -80,7 +80,9 @@ impl<S: Store> Service<S> {
                 // Thresholds crossed by this record: rare, so the usual record reads nothing more.
                 let spend = totals.flex_cost + drawn.flex_cost;
                 let mut queued = closed;
-                for crossed in thresholds_crossed(totals.flex_cost, spend, ws.flex.cap) {
+                for crossed in
+                    thresholds_crossed(totals.flex_cost, spend, ws.flex.cap, &ws.alert_thresholds)
+                {
                     queued |= alerts.threshold(tx, &ws, cycle, crossed, spend, now)?;
                 }
                 // The answer is what the next read will show, worked out rather than read back.

@@ -82,6 +82,8 @@ pub(crate) fn workspace(r: &dyn Columns) -> StoreResult<WorkspaceRow> {
             default_cap: interval.default_cap(),
             version: count(r.int("flex_version")?, "flex version")?,
         },
+        alert_thresholds: serde_json::from_str(&r.text("alert_thresholds")?)
+            .map_err(|e| StoreError::new(format!("alert_thresholds: {e}")))?,
         open_cycle: match (
             r.opt_date("open_cycle_start")?,
             r.opt_date("open_cycle_end")?,
@@ -107,6 +109,11 @@ pub(crate) fn usage_line(r: &dyn Columns) -> StoreResult<super::UsageLine> {
             flex_cost: Money::from_cents(r.int("flex_cost_cents")?),
         },
     })
+}
+
+/// The notification thresholds as they are kept: a JSON array.
+pub(crate) fn thresholds_json(thresholds: &[u8]) -> String {
+    serde_json::to_string(thresholds).unwrap_or_else(|_| "[]".into())
 }
 
 /// One statement, with its workspace's `slug`.

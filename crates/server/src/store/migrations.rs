@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("010_openid_sign_in"),
     migration!("011_usage_by_feature"),
     migration!("012_statements"),
+    migration!("013_alert_thresholds"),
 ];
 
 #[cfg(test)]

@@ -76,6 +76,8 @@ pub struct WorkspaceRow {
     /// The cycle whose statement is still to come (none: not yet known, as
     /// for a workspace made before statements).
     pub open_cycle: Option<BillingCycle>,
+    /// The notification thresholds (percents of the cap), lowest first.
+    pub alert_thresholds: Vec<u8>,
 }
 
 /// One usage record as the CSV lists it.

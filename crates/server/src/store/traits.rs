@@ -122,14 +122,15 @@ pub trait Tx {
     fn set_webhook(&mut self, workspace_id: i64, hook: &StoredWebhook) -> StoreResult<()>;
     /// Removes the workspace's webhook endpoint.
     fn delete_webhook(&mut self, workspace_id: i64) -> StoreResult<()>;
-    /// Notes that `event_type` was raised at `cap` in the cycle starting on
-    /// `cycle_start`; answers false if it already was (each alert once per
-    /// cap and cycle: a new cap re-arms it).
+    /// Notes that the alert `key` ([`billing_domain::Threshold::raise_key`])
+    /// was raised at `cap` in the cycle starting on `cycle_start`; answers
+    /// false if it already was (each alert once per cap and cycle: a new cap
+    /// re-arms it).
     fn raise_once(
         &mut self,
         workspace_id: i64,
         cycle_start: NaiveDate,
-        event_type: EventType,
+        key: &str,
         cap: Money,
     ) -> StoreResult<bool>;
     /// The email addresses of the workspace's owners and admins.
@@ -204,6 +205,8 @@ pub trait Tx {
         at: At,
     ) -> StoreResult<Grant>;
 
+    /// Keeps `thresholds` as the workspace's notification thresholds.
+    fn set_alert_thresholds(&mut self, workspace_id: i64, thresholds: &[u8]) -> StoreResult<()>;
     /// Keeps `cycle` as the one `workspace_id` has open.
     fn set_open_cycle(&mut self, workspace_id: i64, cycle: BillingCycle) -> StoreResult<()>;
     /// Up to `limit` workspaces whose open cycle ended by `today` (or is not

@@ -73,7 +73,8 @@ macro_rules! workspace_select {
         concat!(
             "SELECT w.id, w.slug, w.name, w.plan_name, w.plan_interval, w.plan_anchor, w.included_e4,
                     w.flex_rate_cents, w.prepaid_rate_cents, w.prepaid_e4, w.flex_enabled,
-                    w.flex_cap_cents, w.flex_version, w.open_cycle_start, w.open_cycle_end",
+                    w.flex_cap_cents, w.flex_version, w.open_cycle_start, w.open_cycle_end,
+                    w.alert_thresholds",
             $($rest),*
         )
     };
@@ -499,18 +500,13 @@ impl Tx for PgTx<'_> {
         &mut self,
         workspace_id: i64,
         cycle_start: NaiveDate,
-        event_type: EventType,
+        key: &str,
         cap: Money,
     ) -> StoreResult<bool> {
         let added = self.execute(
             "INSERT INTO alerts_raised (workspace_id, cycle_start, event_type, cap_cents)
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[
-                &workspace_id,
-                &cycle_start,
-                &event_type.as_str(),
-                &cap.cents(),
-            ],
+            &[&workspace_id, &cycle_start, &key, &cap.cents()],
         )?;
         Ok(added == 1)
     }
@@ -776,6 +772,14 @@ impl Tx for PgTx<'_> {
         self.execute(
             "INSERT INTO memberships (workspace_id, user_id, role) VALUES ($1, $2, $3)",
             &[&workspace_id, &user_id, &role.as_str()],
+        )?;
+        Ok(())
+    }
+
+    fn set_alert_thresholds(&mut self, workspace_id: i64, thresholds: &[u8]) -> StoreResult<()> {
+        self.execute(
+            "UPDATE workspaces SET alert_thresholds = $2 WHERE id = $1",
+            &[&workspace_id, &mapping::thresholds_json(thresholds)],
         )?;
         Ok(())
     }

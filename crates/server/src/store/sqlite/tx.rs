@@ -28,7 +28,7 @@ macro_rules! workspace_columns {
     () => {
         "w.id, w.slug, w.name, w.plan_name, w.plan_interval, w.plan_anchor, w.included_e4,
          w.flex_rate_cents, w.prepaid_rate_cents, w.prepaid_e4, w.flex_enabled, w.flex_cap_cents,
-         w.flex_version, w.open_cycle_start, w.open_cycle_end"
+         w.flex_version, w.open_cycle_start, w.open_cycle_end, w.alert_thresholds"
     };
 }
 
@@ -471,18 +471,13 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         workspace_id: i64,
         cycle_start: NaiveDate,
-        event_type: EventType,
+        key: &str,
         cap: Money,
     ) -> StoreResult<bool> {
         let added = self.execute(
             "INSERT OR IGNORE INTO alerts_raised (workspace_id, cycle_start, event_type, cap_cents)
              VALUES (?1, ?2, ?3, ?4)",
-            params![
-                workspace_id,
-                cycle_start.to_string(),
-                event_type.as_str(),
-                cap.cents()
-            ],
+            params![workspace_id, cycle_start.to_string(), key, cap.cents()],
         )?;
         Ok(added == 1)
     }
@@ -741,6 +736,14 @@ impl Tx for SqliteTx<'_> {
         self.execute(
             "INSERT INTO memberships (workspace_id, user_id, role) VALUES (?1, ?2, ?3)",
             params![workspace_id, user_id, role.as_str()],
+        )?;
+        Ok(())
+    }
+
+    fn set_alert_thresholds(&mut self, workspace_id: i64, thresholds: &[u8]) -> StoreResult<()> {
+        self.execute(
+            "UPDATE workspaces SET alert_thresholds = ?2 WHERE id = ?1",
+            params![workspace_id, mapping::thresholds_json(thresholds)],
         )?;
         Ok(())
     }
