@@ -2,8 +2,9 @@
 //! domain types or an [`ApiError`] the page can show.
 
 use billing_domain::{
-    ActivityPage, BillingState, ChangeRequest, DeliveryLog, ErrorBody, FlexChange, FlexSettings,
-    SessionInfo, SetCapRequest, StatementPage, WebhookInfo, WebhookRequest,
+    ActivityPage, AlertThresholds, BillingState, ChangeRequest, DeliveryLog, ErrorBody, FlexChange,
+    FlexSettings, SessionInfo, SetCapRequest, StatementPage, ThresholdsRequest, WebhookInfo,
+    WebhookRequest,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -180,6 +181,31 @@ pub async fn deliveries(ws: &str) -> Result<DeliveryLog, ApiError> {
         .send()
         .await;
     answer(sent, None).await
+}
+
+/// The notification thresholds of `ws` (owners).
+pub async fn thresholds(ws: &str) -> Result<AlertThresholds, ApiError> {
+    let sent = Request::get(&url(ws, "alerts"))
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    answer(sent, None).await
+}
+
+/// Sets the notification thresholds of `ws` (owners).
+pub async fn set_thresholds(ws: &str, thresholds: Vec<u8>) -> Result<AlertThresholds, ApiError> {
+    let body = serde_json::to_string(&ThresholdsRequest {
+        thresholds: thresholds.into_iter().map(i64::from).collect(),
+    })
+    .unwrap_or_default();
+    let request = Request::put(&url(ws, "alerts"))
+        .header("Accept", "application/json")
+        .header("Content-Type", "application/json")
+        .body(body);
+    match request {
+        Ok(request) => answer(request.send().await, None).await,
+        Err(_) => Err(ApiError::Unreachable),
+    }
 }
 
 /// Registers `url` as the webhook endpoint of `ws`; the answer holds the

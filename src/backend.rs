@@ -4,7 +4,8 @@
 
 use crate::api::{self, ApiError};
 use billing_domain::{
-    ActivityPage, BillingState, DeliveryLog, FlexChange, StatementPage, WebhookInfo,
+    ActivityPage, AlertThresholds, BillingState, DeliveryLog, FlexChange, StatementPage,
+    WebhookInfo,
 };
 use chrono::{DateTime, Utc};
 use std::future::Future;
@@ -32,6 +33,15 @@ pub trait Backend: 'static {
 
     /// Where alerts go and what became of the latest (owners).
     fn deliveries(&self) -> impl Future<Output = Result<DeliveryLog, ApiError>> + use<Self>;
+
+    /// The notification thresholds (owners).
+    fn thresholds(&self) -> impl Future<Output = Result<AlertThresholds, ApiError>> + use<Self>;
+
+    /// Sets the notification thresholds (owners); answers those in force.
+    fn set_thresholds(
+        &self,
+        thresholds: Vec<u8>,
+    ) -> impl Future<Output = Result<AlertThresholds, ApiError>> + use<Self>;
 
     /// The latest `limit` statements of ended cycles, newest first.
     fn statements(
@@ -70,6 +80,10 @@ pub trait DynBackend {
     fn deliveries(&self) -> AnswerFuture<DeliveryLog>;
     /// [`Backend::statements`].
     fn statements(&self, limit: u32) -> AnswerFuture<StatementPage>;
+    /// [`Backend::thresholds`].
+    fn thresholds(&self) -> AnswerFuture<AlertThresholds>;
+    /// [`Backend::set_thresholds`].
+    fn set_thresholds(&self, thresholds: Vec<u8>) -> AnswerFuture<AlertThresholds>;
     /// [`Backend::set_webhook`].
     fn set_webhook(&self, url: String) -> AnswerFuture<WebhookInfo>;
     /// [`Backend::delete_webhook`].
@@ -90,6 +104,12 @@ impl<B: Backend> DynBackend for B {
     }
     fn statements(&self, limit: u32) -> AnswerFuture<StatementPage> {
         Box::pin(Backend::statements(self, limit))
+    }
+    fn thresholds(&self) -> AnswerFuture<AlertThresholds> {
+        Box::pin(Backend::thresholds(self))
+    }
+    fn set_thresholds(&self, thresholds: Vec<u8>) -> AnswerFuture<AlertThresholds> {
+        Box::pin(Backend::set_thresholds(self, thresholds))
     }
     fn set_webhook(&self, url: String) -> AnswerFuture<WebhookInfo> {
         Box::pin(Backend::set_webhook(self, url))
@@ -144,6 +164,19 @@ impl Backend for Live {
     ) -> impl Future<Output = Result<StatementPage, ApiError>> + use<> {
         let ws = self.ws.clone();
         async move { api::statements(&ws, limit).await }
+    }
+
+    fn thresholds(&self) -> impl Future<Output = Result<AlertThresholds, ApiError>> + use<> {
+        let ws = self.ws.clone();
+        async move { api::thresholds(&ws).await }
+    }
+
+    fn set_thresholds(
+        &self,
+        thresholds: Vec<u8>,
+    ) -> impl Future<Output = Result<AlertThresholds, ApiError>> + use<> {
+        let ws = self.ws.clone();
+        async move { api::set_thresholds(&ws, thresholds).await }
     }
 
     fn set_webhook(

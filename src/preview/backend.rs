@@ -5,8 +5,8 @@
 
 use crate::fixtures;
 use billing_domain::{
-    webhook_url, ActivityEntry, ActivityPage, BillingState, DeliveryLog, FlexChange, StatementPage,
-    WebhookInfo,
+    webhook_url, ActivityEntry, ActivityPage, AlertThresholds, BillingState, DeliveryLog,
+    FlexChange, StatementPage, WebhookInfo,
 };
 use billing_page::api::ApiError;
 use billing_page::backend::Backend;
@@ -38,6 +38,7 @@ pub struct PreviewServer {
     in_force: Rc<RefCell<Option<BillingState>>>,
     history: Vec<ActivityEntry>,
     log: RefCell<DeliveryLog>,
+    thresholds: RefCell<Vec<u8>>,
 }
 
 impl PreviewServer {
@@ -53,6 +54,7 @@ impl PreviewServer {
             in_force: Rc::default(),
             history,
             log: RefCell::new(log),
+            thresholds: RefCell::new(billing_domain::DEFAULT_THRESHOLDS.to_vec()),
         }
     }
 
@@ -161,6 +163,20 @@ impl Backend for PreviewServer {
             statements,
             next: None,
         }))
+    }
+
+    fn thresholds(&self) -> impl Future<Output = Result<AlertThresholds, ApiError>> + use<> {
+        ready(Ok(AlertThresholds {
+            thresholds: self.thresholds.borrow().clone(),
+        }))
+    }
+
+    fn set_thresholds(
+        &self,
+        thresholds: Vec<u8>,
+    ) -> impl Future<Output = Result<AlertThresholds, ApiError>> + use<> {
+        *self.thresholds.borrow_mut() = thresholds.clone();
+        ready(Ok(AlertThresholds { thresholds }))
     }
 
     fn set_webhook(

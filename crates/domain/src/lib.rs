@@ -53,8 +53,8 @@ pub use history::{activity_summary, describe_activity, time_ago, AuditAction, RE
 pub use moment::{parse_utc, Moment};
 pub use money::Money;
 pub use notify::{
-    parse_thresholds, thresholds_crossed, thresholds_text, validate_thresholds, EventType,
-    Threshold, ThresholdsError, DEFAULT_THRESHOLDS, MAX_THRESHOLDS,
+    alert_delivery_sentence, parse_thresholds, thresholds_crossed, thresholds_text,
+    validate_thresholds, EventType, Threshold, ThresholdsError, DEFAULT_THRESHOLDS, MAX_THRESHOLDS,
 };
 pub use plan::{PlanInterval, Role};
 pub use platform::{

@@ -163,6 +163,30 @@ pub fn thresholds_text(thresholds: &[u8]) -> String {
         .join(", ")
 }
 
+/// What goes to the webhook, in the alert section's words: "The 50%, 90%
+/// and cap-reached alerts, and changes to these settings, go to your webhook."
+///
+/// ```
+/// use billing_domain::alert_delivery_sentence;
+/// assert_eq!(alert_delivery_sentence(&[80]),
+///     "The 80% and cap-reached alerts, and changes to these settings, go to your webhook.");
+/// assert_eq!(alert_delivery_sentence(&[]),
+///     "The cap-reached alert, and changes to these settings, go to your webhook.");
+/// ```
+pub fn alert_delivery_sentence(thresholds: &[u8]) -> String {
+    let percents: Vec<String> = thresholds.iter().map(|p| format!("{p}%")).collect();
+    match percents.as_slice() {
+        [] => "The cap-reached alert, and changes to these settings, go to your webhook.".into(),
+        [one] => format!(
+            "The {one} and cap-reached alerts, and changes to these settings, go to your webhook."
+        ),
+        more => format!(
+            "The {} and cap-reached alerts, and changes to these settings, go to your webhook.",
+            more.join(", ")
+        ),
+    }
+}
+
 /// The thresholds crossed when flex spend goes from `before` to `after`
 /// under `cap` (none without a cap), lowest first: each of `percents`, and
 /// the cap itself.

@@ -1,9 +1,10 @@
 //! "Alert delivery", for owners: where alerts go (the webhook endpoint, with
 //! its signing secret shown once, and email), and what became of the latest.
 
+use super::thresholds::ThresholdsForm;
 use crate::components::Preset;
 use crate::hooks::{use_billing, use_interval};
-use billing_domain::{describe_delivery, DeliveryLog};
+use billing_domain::{alert_delivery_sentence, describe_delivery, DeliveryLog, DEFAULT_THRESHOLDS};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
@@ -61,6 +62,7 @@ fn AlertsSection(id: &'static str, now: RwSignal<DateTime<Utc>>) -> impl IntoVie
         }
     });
 
+    let chosen = RwSignal::new(None::<Vec<u8>>);
     let typed = RwSignal::new(String::new());
     let save = move || {
         if busy.get_untracked() {
@@ -131,7 +133,10 @@ fn AlertsSection(id: &'static str, now: RwSignal<DateTime<Utc>>) -> impl IntoVie
         <section class="alerts" aria-labelledby=title_id.clone()>
             <h3 class="alerts__title" id=title_id.clone()>"Alert delivery"</h3>
             <p class="alerts__lead">
-                "The 80% and cap-reached alerts, and changes to these settings, go to your webhook. "
+                {move || {
+                    chosen.with(|c| alert_delivery_sentence(c.as_deref().unwrap_or(&DEFAULT_THRESHOLDS)))
+                }}
+                " "
                 {move || if email() {
                     "Owners and admins are also emailed the alerts."
                 } else {
@@ -189,6 +194,7 @@ fn AlertsSection(id: &'static str, now: RwSignal<DateTime<Utc>>) -> impl IntoVie
                     <code>{move || secret.get().unwrap_or_default()}</code>
                 </div>
             </Show>
+            <ThresholdsForm id=id chosen=chosen />
             <h4 class="alerts__subtitle">"Sent lately"</h4>
             {move || {
                 let lines = lines();

@@ -7,6 +7,7 @@ mod history;
 mod off;
 mod on;
 mod statements;
+mod thresholds;
 
 use crate::components::Preset;
 use crate::hooks::{use_billing, use_interval};

@@ -27,3 +27,4 @@ mod security;
 mod session;
 mod stale;
 mod statements;
+mod thresholds;
