@@ -23,6 +23,9 @@ pub struct Alerts {
     /// (`--allow-http-webhooks`, for tests); otherwise `https://` to public
     /// addresses only.
     pub allow_http_webhooks: bool,
+    /// The platform's billing webhook (`--platform-webhook-url`): every
+    /// statement goes there too.
+    pub platform_webhook: Option<String>,
 }
 
 /// A new event id (`webhook-id`): the same for every attempt at one delivery.
@@ -133,7 +136,23 @@ impl Alerts {
             "workspace_name": ws.name,
             "statement": statement,
         });
-        self.queue(tx, ws, EventType::CycleClosed, data, None, now)
+        let mut queued = false;
+        if let Some(url) = &self.platform_webhook {
+            tx.enqueue(
+                ws.id,
+                &NewDelivery {
+                    event_id: event_id(),
+                    channel: Channel::Webhook,
+                    event_type: EventType::CycleClosed,
+                    target: url.clone(),
+                    payload: body(EventType::CycleClosed, now, data.clone()),
+                    to_platform: true,
+                },
+                now,
+            )?;
+            queued = true;
+        }
+        Ok(self.queue(tx, ws, EventType::CycleClosed, data, None, now)? || queued)
     }
 
     fn queue(
@@ -155,6 +174,7 @@ impl Alerts {
                     event_type,
                     target: hook.url,
                     payload: body(event_type, now, data),
+                    to_platform: false,
                 },
                 now,
             )?;
@@ -170,6 +190,7 @@ impl Alerts {
                         event_type,
                         target: to,
                         payload: json!({ "subject": subject, "text": text }).to_string(),
+                        to_platform: false,
                     },
                     now,
                 )?;

@@ -62,6 +62,9 @@ pub struct Config {
     /// Webhooks may be `http://` to this machine (`--allow-http-webhooks`,
     /// for tests); otherwise only `https://` to public addresses.
     pub allow_http_webhooks: bool,
+    /// The platform's billing webhook (`--platform-webhook-url` and its
+    /// secret): every statement is sent there too.
+    pub platform_webhook: Option<deliver::PlatformWebhook>,
     /// Where `/metrics` is served (`--metrics-addr`), on a listener of its
     /// own; none: nowhere.
     pub metrics_addr: Option<std::net::SocketAddr>,
@@ -154,6 +157,7 @@ fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
         wake: Default::default(),
         email: smtp.is_some(),
         allow_http_webhooks: config.allow_http_webhooks,
+        platform_webhook: config.platform_webhook.as_ref().map(|p| p.url.clone()),
     };
     // A clock file moves time for the demo's tests; anywhere else it is refused.
     let clock = match &config.clock_file {
@@ -167,6 +171,7 @@ fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
         smtp,
         live.clone(),
         config.allow_http_webhooks,
+        config.platform_webhook.clone(),
         clock.clone(),
     );
     let service = Service::new(store, live.clone(), alerts).with_clock(clock);

@@ -91,6 +91,14 @@ struct Args {
     /// provisioning API answers 401.
     #[arg(long)]
     platform_token_file: Option<PathBuf>,
+    /// The platform's billing webhook: every statement (flex.cycle_closed) is
+    /// sent here too, signed with the secret in --platform-webhook-secret-file.
+    /// Set by the operator, so it may be plain http:// to a private address.
+    #[arg(long, requires = "platform_webhook_secret_file")]
+    platform_webhook_url: Option<String>,
+    /// File holding the platform webhook's signing secret (whsec_…, base64).
+    #[arg(long, requires = "platform_webhook_url")]
+    platform_webhook_secret_file: Option<PathBuf>,
     /// File holding the bearer token the metering endpoint accepts.
     #[arg(long, conflicts_with = "metering_token")]
     metering_token_file: Option<PathBuf>,
@@ -227,6 +235,21 @@ async fn main() -> Result<(), Failure> {
     let token = metering_token(&args)?;
     let platform = platform_token(&args, token.as_deref())?;
     let oidc = oidc(&args)?;
+    let platform_webhook = match (
+        &args.platform_webhook_url,
+        &args.platform_webhook_secret_file,
+    ) {
+        (Some(url), Some(file)) => {
+            let secret = std::fs::read_to_string(file).map_err(|e| {
+                format!(
+                    "cannot read --platform-webhook-secret-file {}: {e}",
+                    file.display()
+                )
+            })?;
+            Some(billing_server::deliver::PlatformWebhook::new(url, &secret)?)
+        }
+        _ => None,
+    };
     if let Some(url) = &args.smtp_url {
         // A wrong --smtp-url stops the start rather than silencing email.
         billing_server::deliver::Smtp::new(url, &args.smtp_from, args.smtp_ca_file.as_deref())?;
@@ -265,6 +288,7 @@ async fn main() -> Result<(), Failure> {
         smtp_from: Some(args.smtp_from),
         smtp_ca_file: args.smtp_ca_file,
         clock_file: args.clock_file,
+        platform_webhook,
         allow_http_webhooks: args.allow_http_webhooks,
         retention_days: Some(args.retention_days),
         metrics_addr: args.metrics_addr,

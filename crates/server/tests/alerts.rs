@@ -4,11 +4,9 @@
 
 mod common;
 
-use base64::Engine;
 use common::process::{free_port, spawn};
-use common::receiver::{Hook, Receiver, SmtpSink};
+use common::receiver::{verify, Receiver, SmtpSink};
 use common::{figure, fresh_db, open, send, start, start_config, Server, ADMIN, OWNER};
-use hmac::Mac;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -27,31 +25,6 @@ async fn register(s: &Server, url: &str) -> String {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["url"], url);
     body["secret"].as_str().unwrap().to_string()
-}
-
-/// Checks a request as any Standard Webhooks library would: the signature is
-/// HMAC-SHA256, keyed with the secret's base64 part, over `id.timestamp.body`.
-fn verify(hook: &Hook, secret: &str) -> Value {
-    let header = |name: &str| hook.headers[name].to_str().unwrap().to_string();
-    let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
-    let key = base64::engine::general_purpose::STANDARD
-        .decode(secret.strip_prefix("whsec_").expect("whsec_ form"))
-        .unwrap();
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
-    mac.update(format!("{id}.{timestamp}.{}", hook.body).as_bytes());
-    let expected = format!(
-        "v1,{}",
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-    );
-    assert!(
-        header("webhook-signature")
-            .split(' ')
-            .any(|s| s == expected),
-        "the signature verifies"
-    );
-    let age = chrono::Utc::now().timestamp() - timestamp.parse::<i64>().unwrap();
-    assert!((0..60).contains(&age), "a fresh timestamp");
-    serde_json::from_str(&hook.body).unwrap()
 }
 
 async fn log(s: &Server) -> Value {

@@ -228,7 +228,23 @@ async fn demo_and_the_metering_token_refuse_unsafe_starts() {
         "smtp://user@mail.example.com",
     ]);
     assert!(said.contains("needs a password"), "{said}");
-    figure("unsafe starts refused", 6);
+
+    // A platform webhook secret that cannot sign.
+    let secret = dir.path().join("platform-secret");
+    std::fs::write(&secret, "not-a-secret\n").unwrap();
+    let said = refused(&[
+        "--demo",
+        "--db",
+        other,
+        "--addr",
+        "127.0.0.1:0",
+        "--platform-webhook-url",
+        "http://10.0.0.5/billing",
+        "--platform-webhook-secret-file",
+        secret.to_str().unwrap(),
+    ]);
+    assert!(said.contains("whsec_"), "{said}");
+    figure("unsafe starts refused", 7);
 }
 
 /// The server's resident memory, from /proc.

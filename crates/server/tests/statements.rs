@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::receiver::Receiver;
+use common::receiver::{verify, Receiver};
 use common::{send, start_config, Server, OWNER};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -56,11 +56,18 @@ async fn an_ended_cycle_has_exactly_one_statement_pulled_listed_and_sent() {
     let dir = tempfile::tempdir().unwrap();
     let clock = dir.path().join("now");
     std::fs::write(&clock, "2026-12-15T12:00:00Z").unwrap();
+    // The platform's billing webhook: plain http on this machine, allowed
+    // for the operator's address (not for owners' without the flag).
+    let platform = Receiver::start(0).await;
+    let platform_secret = billing_server::deliver::new_secret();
     let s = start_config(billing_server::Config {
         demo: true,
         clock_file: Some(clock.clone()),
         platform_token: Some(PLATFORM_TOKEN.into()),
         allow_http_webhooks: true,
+        platform_webhook: Some(
+            billing_server::deliver::PlatformWebhook::new(&platform.url, &platform_secret).unwrap(),
+        ),
         ..Default::default()
     })
     .await;
@@ -164,7 +171,44 @@ async fn an_ended_cycle_has_exactly_one_statement_pulled_listed_and_sent() {
         .collect();
     assert_eq!(closed.len(), 1, "{closed:?}");
     assert_eq!(closed[0]["data"]["statement"], statement);
+    // The platform's webhook has one statement a workspace, signed with its secret.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let charged = loop {
+        let charged: Vec<Value> = platform
+            .hooks()
+            .iter()
+            .map(|h| verify(h, &platform_secret))
+            .collect();
+        if charged.len() >= 2 {
+            break charged;
+        }
+        assert!(std::time::Instant::now() < deadline, "{charged:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut workspaces: Vec<&str> = charged
+        .iter()
+        .map(|b| {
+            assert_eq!(b["type"], "flex.cycle_closed");
+            b["data"]["workspace"].as_str().unwrap()
+        })
+        .collect();
+    workspaces.sort();
+    assert_eq!(workspaces, ["acme", "initech"]);
+    let to_charge = charged
+        .iter()
+        .find(|b| b["data"]["workspace"] == "acme")
+        .unwrap();
+    assert_eq!(to_charge["data"]["statement"], statement);
     let owner = s.signed_in(OWNER).await; // the session lapsed over the holidays
+                                          // The owners' delivery log shows their webhook's, not the platform's.
+    let (_, log) = send(owner.get(s.url("/api/workspaces/acme/deliveries"))).await;
+    let targets: Vec<&str> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, [receiver.url.as_str()], "{log}");
     let (status, listed) = send(owner.get(s.url("/api/workspaces/acme/statements"))).await;
     assert_eq!(status, StatusCode::OK, "{listed}");
     assert_eq!(listed["statements"], json!([statement]));
@@ -218,6 +262,25 @@ async fn an_ended_cycle_has_exactly_one_statement_pulled_listed_and_sent() {
     // However many passes the closers make, still one a cycle.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(of(&pulled(&s, 0).await, "acme").len(), 2);
+    // Each statement reached the platform exactly once.
+    let mut sent: Vec<i64> = platform
+        .hooks()
+        .iter()
+        .map(|h| {
+            verify(h, &platform_secret)["data"]["statement"]["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    sent.sort();
+    let all: Vec<i64> = pulled(&s, 0).await["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(sent, all, "every statement, once each");
+    assert_eq!(all.len(), 4, "December and January of acme and initech");
     assert_eq!(
         s.db.number("SELECT COUNT(*) FROM statements")
             .await
@@ -277,7 +340,18 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
     let db = common::fresh_db(dir.path()).await;
     let clock = dir.path().join("now");
     std::fs::write(&clock, "2026-12-15T12:00:00Z").unwrap();
-    let flags = ["--clock-file", clock.to_str().unwrap()];
+    let platform = Receiver::start(0).await;
+    let platform_secret = billing_server::deliver::new_secret();
+    let secret_file = dir.path().join("platform-webhook-secret");
+    std::fs::write(&secret_file, &platform_secret).unwrap();
+    let flags = [
+        "--clock-file",
+        clock.to_str().unwrap(),
+        "--platform-webhook-url",
+        &platform.url,
+        "--platform-webhook-secret-file",
+        secret_file.to_str().unwrap(),
+    ];
     let first = spawn_with(&db, free_port(), &flags).await;
     // On PostgreSQL a second server shares the database (and the clock).
     let second = if common::on_postgres() {
@@ -327,7 +401,7 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
         None => spawn_with(&db, free_port(), &flags).await,
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while written(&store, "acme", "2026-12-01").await != (1, 1) {
+    while written(&store, "acme", "2026-12-01").await != (1, 2) {
         assert!(
             std::time::Instant::now() < deadline,
             "acme's December statement"
@@ -341,8 +415,24 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
     );
     // Given passes of the closer(s) for a duplicate to show up, none does.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(written(&store, "acme", "2026-12-01").await, (1, 1));
+    assert_eq!(
+        written(&store, "acme", "2026-12-01").await,
+        (1, 2),
+        "the workspace's and the platform's"
+    );
     assert_eq!(receiver.hooks().len(), 1, "delivered once");
+    let charged: Vec<Value> = platform
+        .wait_for(1, Duration::from_secs(10))
+        .await
+        .iter()
+        .map(|h| verify(h, &platform_secret))
+        .filter(|b| b["data"]["workspace"] == "acme")
+        .collect();
+    assert_eq!(
+        charged.len(),
+        1,
+        "the platform charges acme's December once: {charged:?}"
+    );
     common::figure("statements per workspace and cycle after a kill", 1);
 }
 

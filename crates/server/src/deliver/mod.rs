@@ -16,7 +16,7 @@ mod email;
 mod webhook;
 
 pub use email::Smtp;
-pub use webhook::{new_secret, sign, Webhooks};
+pub use webhook::{new_secret, sign, PlatformWebhook, Webhooks};
 
 use crate::alerts::Alerts;
 use crate::clock::Clock;
@@ -73,11 +73,12 @@ pub fn start(
     smtp: Option<Smtp>,
     live: Live,
     allow_http_loopback: bool,
+    platform: Option<PlatformWebhook>,
     clock: Clock,
 ) {
     let worker = Arc::new(Worker {
         store,
-        webhooks: Webhooks::new(allow_http_loopback),
+        webhooks: Webhooks::new(allow_http_loopback, platform),
         smtp,
         clock,
     });

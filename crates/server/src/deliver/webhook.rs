@@ -123,15 +123,64 @@ impl Resolve for Guarded {
     }
 }
 
+/// The platform's billing webhook, set by the operator (`--platform-webhook-url`,
+/// `--platform-webhook-secret-file`): usually internal, so the owners'
+/// address rules do not apply to it.
+#[derive(Clone, Debug)]
+pub struct PlatformWebhook {
+    /// `http://` or `https://`, private addresses allowed.
+    pub url: String,
+    /// `whsec_…`: what its deliveries are signed with.
+    pub secret: String,
+}
+
+impl PlatformWebhook {
+    /// Checks what the operator gave: a URL and a Standard Webhooks secret.
+    pub fn new(url: &str, secret: &str) -> Result<PlatformWebhook, String> {
+        let parsed =
+            url::Url::parse(url).map_err(|e| format!("--platform-webhook-url {url}: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(format!(
+                "--platform-webhook-url {url}: expected http:// or https:// and a host"
+            ));
+        }
+        let secret = secret.trim();
+        if sign(secret, "msg_check", 0, "").is_none() {
+            return Err(
+                "the platform webhook secret must be whsec_ and base64, as Standard Webhooks says"
+                    .into(),
+            );
+        }
+        Ok(PlatformWebhook {
+            url: parsed.to_string(),
+            secret: secret.to_string(),
+        })
+    }
+}
+
 /// Sends webhooks; `allow_http_loopback` is `--allow-http-webhooks`.
 pub struct Webhooks {
     http: reqwest::Client,
     allow_http_loopback: bool,
+    /// The platform's webhook and the client that reaches it (any address).
+    platform: Option<(PlatformWebhook, reqwest::Client)>,
 }
 
 impl Webhooks {
-    pub fn new(allow_http_loopback: bool) -> Webhooks {
-        Webhooks::with_lookup(allow_http_loopback, system_lookup())
+    pub fn new(allow_http_loopback: bool, platform: Option<PlatformWebhook>) -> Webhooks {
+        let mut hooks = Webhooks::with_lookup(allow_http_loopback, system_lookup());
+        hooks.platform = platform.map(|p| {
+            let http = reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                .connect_timeout(TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .user_agent("billing-webhooks/1")
+                .build()
+                .unwrap_or_default();
+            (p, http)
+        });
+        hooks
     }
 
     fn with_lookup(allow_http_loopback: bool, lookup: Lookup) -> Webhooks {
@@ -150,11 +199,21 @@ impl Webhooks {
         Webhooks {
             http,
             allow_http_loopback,
+            platform: None,
         }
     }
 
     /// One attempt at the webhook `d`.
     pub(super) async fn send(&self, d: &DueDelivery) -> Sent {
+        if d.to_platform {
+            return match &self.platform {
+                // The operator's address, as given: where it is now.
+                Some((hook, http)) => post(http, &hook.url, &hook.secret, d).await,
+                None => Sent::failed(
+                    "the server has no platform webhook now (no --platform-webhook-url)",
+                ),
+            };
+        }
         let Some(secret) = &d.secret else {
             return Sent::failed("the webhook endpoint was removed");
         };
@@ -164,29 +223,33 @@ impl Webhooks {
             Ok(url) => url,
             Err(e) => return Sent::failed(e.message()),
         };
-        let timestamp = chrono::Utc::now().timestamp();
-        let Some(signature) = sign(secret, &d.event_id, timestamp, &d.payload) else {
-            return Sent::failed("the signing secret is not valid");
-        };
-        let sent = self
-            .http
-            .post(url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &d.event_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(d.payload.clone())
-            .send()
-            .await;
-        // The answer's body is never read: its status says it all.
-        match sent {
-            Ok(r) if r.status().is_success() => Sent::delivered(r.status().as_u16()),
-            Ok(r) => Sent {
-                status: Some(r.status().as_u16()),
-                error: Some(format!("the receiver answered {}", r.status())),
-            },
-            Err(e) => Sent::failed(failure(&e)),
-        }
+        post(&self.http, &url, secret, d).await
+    }
+}
+
+/// One signed POST of `d` to `url`.
+async fn post(http: &reqwest::Client, url: &str, secret: &str, d: &DueDelivery) -> Sent {
+    let timestamp = chrono::Utc::now().timestamp();
+    let Some(signature) = sign(secret, &d.event_id, timestamp, &d.payload) else {
+        return Sent::failed("the signing secret is not valid");
+    };
+    let sent = http
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &d.event_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(d.payload.clone())
+        .send()
+        .await;
+    // The answer's body is never read: its status says it all.
+    match sent {
+        Ok(r) if r.status().is_success() => Sent::delivered(r.status().as_u16()),
+        Ok(r) => Sent {
+            status: Some(r.status().as_u16()),
+            error: Some(format!("the receiver answered {}", r.status())),
+        },
+        Err(e) => Sent::failed(failure(&e)),
     }
 }
 
@@ -270,6 +333,7 @@ mod tests {
             created_at: chrono::Utc::now(),
             secret: Some(new_secret()),
             attempts: 0,
+            to_platform: false,
         }
     }
 
@@ -305,7 +369,7 @@ mod tests {
     /// An address stored before the rules (or by hand) is not attempted.
     #[tokio::test]
     async fn a_refused_address_in_the_outbox_is_a_failed_attempt_that_says_why() {
-        let hooks = Webhooks::new(false);
+        let hooks = Webhooks::new(false, None);
         for (target, why) in [
             ("https://10.0.0.1/hook", "it is a private network address"),
             (

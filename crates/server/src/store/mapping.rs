@@ -261,6 +261,7 @@ pub(crate) fn due_delivery(r: &dyn Columns) -> StoreResult<DueDelivery> {
         created_at: r.moment("created_at")?,
         secret: r.opt_text("secret")?,
         attempts: count(r.int("attempts")?, "attempt count")?,
+        to_platform: r.flag("to_platform")?,
     })
 }
 

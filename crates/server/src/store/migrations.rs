@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!("011_usage_by_feature"),
     migration!("012_statements"),
     migration!("013_alert_thresholds"),
+    migration!("014_platform_webhook"),
 ];
 
 #[cfg(test)]

@@ -173,6 +173,8 @@ pub struct NewDelivery {
     pub target: String,
     /// The webhook body, or the email as JSON (`subject`, `body`).
     pub payload: String,
+    /// To the platform's billing webhook, not the workspace's.
+    pub to_platform: bool,
 }
 
 /// A delivery due now, taken by one server.
@@ -188,6 +190,8 @@ pub struct DueDelivery {
     pub secret: Option<String>,
     /// Attempts made so far.
     pub attempts: u32,
+    /// To the platform's billing webhook (signed with its secret).
+    pub to_platform: bool,
 }
 
 /// One attempt at a delivery, as recorded.

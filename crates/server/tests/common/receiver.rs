@@ -1,6 +1,8 @@
 //! A webhook receiver and an SMTP sink on loopback ports, recording what reaches them.
 
 use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use hmac::Mac;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -75,6 +77,31 @@ impl Receiver {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// Checks a request as any Standard Webhooks library would: the signature is
+/// HMAC-SHA256, keyed with the secret's base64 part, over `id.timestamp.body`.
+pub fn verify(hook: &Hook, secret: &str) -> serde_json::Value {
+    let header = |name: &str| hook.headers[name].to_str().unwrap().to_string();
+    let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("whsec_ form"))
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.{}", hook.body).as_bytes());
+    let expected = format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    );
+    assert!(
+        header("webhook-signature")
+            .split(' ')
+            .any(|s| s == expected),
+        "the signature verifies"
+    );
+    let age = chrono::Utc::now().timestamp() - timestamp.parse::<i64>().unwrap();
+    assert!((0..60).contains(&age), "a fresh timestamp");
+    serde_json::from_str(&hook.body).unwrap()
 }
 
 /// An SMTP sink: accepts every message and keeps it (envelope recipient, data).

@@ -54,7 +54,7 @@ macro_rules! waiting_sqlite {
 /// The deliveries due at `?1`, at most `?2`: each workspace's oldest, none
 /// from a workspace with one being attempted, oldest first.
 const TAKE_DUE: &str = "
-    SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, w.secret,
+    SELECT o.id, o.event_id, o.channel, o.target, o.payload, o.created_at, o.to_platform, w.secret,
            (SELECT COUNT(*) FROM delivery_attempts a WHERE a.outbox_id = o.id) AS attempts
       FROM outbox o LEFT JOIN webhooks w ON w.workspace_id = o.workspace_id
      WHERE o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?1
@@ -488,8 +488,9 @@ impl Tx for SqliteTx<'_> {
 
     fn enqueue(&mut self, workspace_id: i64, d: &NewDelivery, now: At) -> StoreResult<()> {
         self.execute(
-            "INSERT INTO outbox (workspace_id, event_id, channel, event_type, target, payload, created_at, next_attempt_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            "INSERT INTO outbox (workspace_id, event_id, channel, event_type, target, payload, created_at,
+                                 next_attempt_at, to_platform)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
             params![
                 workspace_id,
                 d.event_id,
@@ -497,7 +498,8 @@ impl Tx for SqliteTx<'_> {
                 d.event_type.as_str(),
                 d.target,
                 d.payload,
-                at_text(now)
+                at_text(now),
+                d.to_platform
             ],
         )?;
         Ok(())
@@ -681,7 +683,7 @@ impl Tx for SqliteTx<'_> {
         let outbox = self.all(
             "SELECT id, event_id, channel, event_type, target, created_at, next_attempt_at,
                     delivered_at, gave_up_at
-               FROM outbox WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
+               FROM outbox WHERE workspace_id = ?1 AND NOT to_platform ORDER BY id DESC LIMIT ?2",
             params![workspace_id, limit],
             mapping::outbox_row,
         )?;
