@@ -396,7 +396,7 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
     first.child.kill().unwrap();
     first.child.wait().unwrap();
     // The second server (or the first, started again) closes what is left.
-    let _running = match second {
+    let running = match second {
         Some(second) => second,
         None => spawn_with(&db, free_port(), &flags).await,
     };
@@ -413,6 +413,34 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
         serde_json::from_str::<Value>(&hooks[0].body).unwrap()["type"],
         "flex.cycle_closed"
     );
+    // The owner's download from the server still running says the same
+    // (signed in again: the holidays outlasted the session).
+    let owner = Client::builder().cookie_store(true).build().unwrap();
+    let signed_in = owner
+        .get(format!(
+            "{}/api/dev/login?email=owner%40acme.test&next=/api/session",
+            running.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let text = owner
+        .get(format!(
+            "{}/api/workspaces/acme/statements.csv",
+            running.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let december: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(",2026-12-01,2027-01-01,"))
+        .collect();
+    assert_eq!(december.len(), 1, "{text}");
     // Given passes of the closer(s) for a duplicate to show up, none does.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(

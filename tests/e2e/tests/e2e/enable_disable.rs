@@ -24,7 +24,7 @@ async fn enable_monthly_confirms_and_sets_the_100_dollar_cap() {
         p.confirm("Enable Flex Billing?", "Enable Flex Billing")
             .await;
 
-        let cap = p.get("textbox", Name::Contains("cap")).await;
+        let cap = p.get("textbox", Name::Contains("flex cap")).await;
         p.focus_is("Flex cap (per month)").await; // Enable is gone; the cap field took its place
         assert_eq!(cap.prop("value").await.unwrap().as_deref(), Some("100.00"));
         let b = p.app.billing("acme").await;
@@ -133,7 +133,7 @@ async fn remove_cap_warns_of_no_limit_then_shows_unlimited() {
         p.check("on-without-cap").await;
 
         // The same field and Save set a cap again.
-        let field = p.get("textbox", Name::Contains("cap")).await;
+        let field = p.get("textbox", Name::Contains("flex cap")).await;
         field.send_keys("500").await.unwrap();
         p.click("button", "Save").await;
         p.get("button", Name::Is("Remove cap")).await;
