@@ -35,6 +35,35 @@ fn of<'a>(page: &'a Value, ws: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The demo owner, signed in at the server at `base`.
+async fn owner_at(base: &str) -> Client {
+    let owner = Client::builder().cookie_store(true).build().unwrap();
+    let signed_in = owner
+        .get(format!(
+            "{base}/api/dev/login?email=owner%40acme.test&next=/api/session"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    owner
+}
+
+/// Waits until the closer (or a record) gave every workspace its open cycle,
+/// so a move of the clock ends a cycle each knows.
+async fn every_cycle_open(db: &billing_server::Db) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while db
+        .number("SELECT COUNT(*) FROM workspaces WHERE open_cycle_end IS NULL")
+        .await
+        .unwrap()
+        > 0
+    {
+        assert!(std::time::Instant::now() < deadline, "every cycle opened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Polls the pull API until `ws` has `n` statements (panics after 10 s).
 async fn wait_for(s: &Server, ws: &str, n: usize) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -98,20 +127,7 @@ async fn an_ended_cycle_has_exactly_one_statement_pulled_listed_and_sent() {
         StatusCode::OK
     );
     // Every workspace has its open cycle before time moves.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while s
-        .db
-        .number("SELECT COUNT(*) FROM workspaces WHERE open_cycle_end IS NULL")
-        .await
-        .unwrap()
-        > 0
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the closer opened every cycle"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    every_cycle_open(&s.db).await;
     assert!(
         of(&pulled(&s, 0).await, "acme").is_empty(),
         "nothing ended yet"
@@ -359,16 +375,7 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
     } else {
         None
     };
-    let owner = Client::builder().cookie_store(true).build().unwrap();
-    let signed_in = owner
-        .get(format!(
-            "{}/api/dev/login?email=owner%40acme.test&next=/api/session",
-            first.base
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), StatusCode::OK);
+    let owner = owner_at(&first.base).await;
     let receiver = Receiver::start(0).await;
     let (status, _) = send(
         owner
@@ -378,16 +385,7 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
     .await;
     assert_eq!(status, StatusCode::OK);
     let store = common::open(&db).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while store
-        .number("SELECT COUNT(*) FROM workspaces WHERE open_cycle_end IS NULL")
-        .await
-        .unwrap()
-        > 0
-    {
-        assert!(std::time::Instant::now() < deadline, "every cycle opened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    every_cycle_open(&store).await;
 
     // December ends, and the first server is killed outright at once:
     // mid-pass, before it, or after.
@@ -415,16 +413,7 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
     );
     // The owner's download from the server still running says the same
     // (signed in again: the holidays outlasted the session).
-    let owner = Client::builder().cookie_store(true).build().unwrap();
-    let signed_in = owner
-        .get(format!(
-            "{}/api/dev/login?email=owner%40acme.test&next=/api/session",
-            running.base
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), StatusCode::OK);
+    let owner = owner_at(&running.base).await;
     let text = owner
         .get(format!(
             "{}/api/workspaces/acme/statements.csv",
