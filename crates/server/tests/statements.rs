@@ -35,6 +35,11 @@ fn of<'a>(page: &'a Value, ws: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The body of a GET of `url` by `client`.
+async fn text_of(client: &Client, url: impl reqwest::IntoUrl) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// The demo owner, signed in at the server at `base`.
 async fn owner_at(base: &str) -> Client {
     let owner = Client::builder().cookie_store(true).build().unwrap();
@@ -256,14 +261,7 @@ async fn an_ended_cycle_has_exactly_one_statement_pulled_listed_and_sent() {
 
     // The owner's download lists both, newest first.
     let owner = s.signed_in(OWNER).await;
-    let text = owner
-        .get(s.url("/api/workspaces/acme/statements.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(&owner, s.url("/api/workspaces/acme/statements.csv")).await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(
@@ -414,17 +412,11 @@ async fn a_kill_as_the_cycle_ends_and_a_second_server_still_make_one_statement()
     // The owner's download from the server still running says the same
     // (signed in again: the holidays outlasted the session).
     let owner = owner_at(&running.base).await;
-    let text = owner
-        .get(format!(
-            "{}/api/workspaces/acme/statements.csv",
-            running.base
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(
+        &owner,
+        format!("{}/api/workspaces/acme/statements.csv", running.base),
+    )
+    .await;
     let december: Vec<&str> = text
         .lines()
         .filter(|l| l.contains(",2026-12-01,2027-01-01,"))
@@ -535,26 +527,13 @@ async fn the_usage_csv_streams_every_record_of_the_cycle_a_page_at_a_time() {
     );
 
     // Without `cycle`: the current one; another cycle: just the header.
-    let (_, current) = (
-        (),
-        owner
-            .get(s.url("/api/workspaces/acme/usage.csv"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let current = text_of(&owner, s.url("/api/workspaces/acme/usage.csv")).await;
     assert_eq!(current.lines().count(), 12_347);
-    let november = owner
-        .get(s.url("/api/workspaces/acme/usage.csv?cycle=2026-11-01"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let november = text_of(
+        &owner,
+        s.url("/api/workspaces/acme/usage.csv?cycle=2026-11-01"),
+    )
+    .await;
     assert_eq!(november.lines().count(), 1);
 
     // Members read the card but download nothing; a bad cycle is a 400.
