@@ -5,9 +5,7 @@
 use super::{Result, Service, ServiceError, User};
 use crate::alerts::Alerts;
 use crate::store::{At, NewStatement, Store, Tx, WorkspaceRow};
-use billing_domain::{
-    by_flex_spend, periods_to_close, BillingCycle, Moment, Statement, StatementPage,
-};
+use billing_domain::{by_flex_spend, periods_to_close, BillingCycle, Statement, StatementPage};
 use chrono::NaiveDate;
 
 /// Statements a page when none is asked for, and the most.
@@ -53,18 +51,7 @@ pub(super) fn close_ended(
         let Some(id) = tx.insert_statement(ws.id, &new)? else {
             continue;
         };
-        let statement = Statement {
-            id,
-            workspace: ws.slug.clone(),
-            cycle: new.cycle,
-            included_used: new.included,
-            prepaid_used: new.prepaid,
-            flex_credits: new.flex,
-            flex_amount: new.flex_cost,
-            cap: new.cap,
-            by_feature: new.by_feature,
-            closed_at: Moment::from(now),
-        };
+        let statement = new.written(id, &ws.slug);
         queued |= alerts.cycle_closed(tx, ws, &statement, now)?;
     }
     tx.set_open_cycle(ws.id, current)?;

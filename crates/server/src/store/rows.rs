@@ -104,6 +104,24 @@ pub struct NewStatement {
     pub closed_at: At,
 }
 
+impl NewStatement {
+    /// The statement as written: its `id`, for the workspace `slug`.
+    pub fn written(self, id: i64, slug: &str) -> billing_domain::Statement {
+        billing_domain::Statement {
+            id,
+            workspace: slug.to_string(),
+            cycle: self.cycle,
+            included_used: self.included,
+            prepaid_used: self.prepaid,
+            flex_credits: self.flex,
+            flex_amount: self.flex_cost,
+            cap: self.cap,
+            by_feature: self.by_feature,
+            closed_at: self.closed_at.into(),
+        }
+    }
+}
+
 /// A workspace to create, with its plan and its first Flex Billing settings
 /// (version 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
