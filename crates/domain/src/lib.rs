@@ -63,12 +63,16 @@ pub use platform::{
 };
 pub use state::{BillingState, FlexSettings, PlanInfo, UsageSummary, Viewer, WorkspaceInfo};
 pub use statement::{no_statements_yet, periods_to_close, Statement, StatementPage};
-pub use usage::{validate_usage, UsageError, ValidUsage, MAX_CREDITS_PER_RECORD, MAX_KEY_LEN};
+pub use usage::{
+    is_slug, validate_batch, validate_usage, BatchError, UsageError, ValidUsage, MAX_BATCH_RECORDS,
+    MAX_CREDITS_PER_RECORD, MAX_KEY_LEN,
+};
 pub use webhook_address::{
     refused_address, webhook_url, RefusedAddress, WebhookUrlError, MAX_WEBHOOK_URL,
 };
 pub use wire::{
-    ActivityEntry, ActivityPage, AlertThresholds, ChangeRequest, Delivery, DeliveryAttempt,
-    DeliveryLog, ErrorBody, ErrorDetail, FlexSnapshot, SessionInfo, SetCapRequest,
-    ThresholdsRequest, UsageRequest, UsageResponse, WebhookInfo, WebhookRequest, WorkspaceLink,
+    ActivityEntry, ActivityPage, AlertThresholds, BatchRecord, BatchResult, ChangeRequest,
+    Delivery, DeliveryAttempt, DeliveryLog, ErrorBody, ErrorDetail, FlexSnapshot, SessionInfo,
+    SetCapRequest, ThresholdsRequest, UsageBatchRequest, UsageBatchResponse, UsageRequest,
+    UsageResponse, WebhookInfo, WebhookRequest, WorkspaceLink,
 };

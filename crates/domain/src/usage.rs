@@ -1,6 +1,6 @@
 //! What a usage record from the metering service must be before anything is drawn.
 
-use crate::{Credits, Feature, UsageRequest, MAX_FEATURE_LEN};
+use crate::{Credits, Feature, UsageBatchRequest, UsageRequest, MAX_FEATURE_LEN};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -10,6 +10,16 @@ pub const MAX_CREDITS_PER_RECORD: i64 = 1_000_000;
 
 /// The longest idempotency key, in characters.
 pub const MAX_KEY_LEN: usize = 200;
+
+/// The most records one batch (`POST /api/usage/batch`) carries.
+pub const MAX_BATCH_RECORDS: usize = 1_000;
+
+/// Whether `s` can name a workspace: 1 to 63 lowercase letters, digits and dashes.
+pub fn is_slug(s: &str) -> bool {
+    (1..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
 
 /// A usage record that passed [`validate_usage`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,5 +204,146 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+/// Why a batch was refused whole. Nothing of it is recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchError {
+    /// No records, or more than [`MAX_BATCH_RECORDS`].
+    Size,
+    /// A record names no workspace that can exist.
+    Workspace {
+        /// The record's place in the batch, from 0.
+        index: usize,
+    },
+    /// A record is not a valid usage record.
+    Record {
+        /// The record's place in the batch, from 0.
+        index: usize,
+        /// What is wrong with it.
+        error: UsageError,
+    },
+}
+
+impl BatchError {
+    /// A stable machine-readable code, used by the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            BatchError::Size => "invalid_batch",
+            BatchError::Workspace { .. } => "invalid_slug",
+            BatchError::Record { error, .. } => error.code(),
+        }
+    }
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::Size => write!(f, "A batch holds 1 to {MAX_BATCH_RECORDS} records."),
+            BatchError::Workspace { index } => write!(
+                f,
+                "records[{index}]: workspace must be 1 to 63 of a-z, 0-9 and -. Nothing was recorded."
+            ),
+            BatchError::Record { index, error } => {
+                write!(f, "records[{index}]: {error} Nothing was recorded.")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+/// Checks a batch: its size and every record in it, before anything is
+/// drawn; answers each record's workspace and usage, in order.
+///
+/// ```
+/// use billing_domain::{validate_batch, BatchError, BatchRecord, Credits, UsageBatchRequest, UsageError};
+/// let rec = |ws: &str, c: &str| BatchRecord { workspace: ws.into(), credits: Credits::new(c.parse().unwrap()), idempotency_key: "k".into(), feature: None };
+/// let batch = |records| UsageBatchRequest { records };
+/// assert_eq!(validate_batch(&batch(vec![rec("acme", "2.5")])).unwrap()[0].0, "acme");
+/// assert_eq!(validate_batch(&batch(vec![])), Err(BatchError::Size));
+/// assert_eq!(validate_batch(&batch(vec![rec("acme", "1"), rec("Acme", "1")])), Err(BatchError::Workspace { index: 1 }));
+/// assert_eq!(validate_batch(&batch(vec![rec("acme", "0")])), Err(BatchError::Record { index: 0, error: UsageError::Credits }));
+/// ```
+pub fn validate_batch(req: &UsageBatchRequest) -> Result<Vec<(String, ValidUsage)>, BatchError> {
+    if req.records.is_empty() || req.records.len() > MAX_BATCH_RECORDS {
+        return Err(BatchError::Size);
+    }
+    req.records
+        .iter()
+        .enumerate()
+        .map(|(index, r)| {
+            if !is_slug(&r.workspace) {
+                return Err(BatchError::Workspace { index });
+            }
+            let usage = validate_usage(&UsageRequest {
+                credits: r.credits,
+                idempotency_key: r.idempotency_key.clone(),
+                feature: r.feature.clone(),
+            })
+            .map_err(|error| BatchError::Record { index, error })?;
+            Ok((r.workspace.clone(), usage))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+    use crate::BatchRecord;
+
+    fn record(key: &str) -> BatchRecord {
+        BatchRecord {
+            workspace: "acme".into(),
+            credits: Credits::new(Decimal::ONE),
+            idempotency_key: key.into(),
+            feature: Some("training".into()),
+        }
+    }
+
+    #[test]
+    fn a_batch_holds_one_to_a_thousand_records_in_order() {
+        let full = UsageBatchRequest {
+            records: (0..MAX_BATCH_RECORDS)
+                .map(|i| record(&format!("k-{i}")))
+                .collect(),
+        };
+        let valid = validate_batch(&full).unwrap();
+        assert_eq!(valid.len(), MAX_BATCH_RECORDS);
+        assert_eq!(valid[999].1.idempotency_key, "k-999");
+        assert_eq!(valid[0].1.feature.as_str(), "training");
+        let over = UsageBatchRequest {
+            records: (0..=MAX_BATCH_RECORDS)
+                .map(|i| record(&format!("k-{i}")))
+                .collect(),
+        };
+        assert_eq!(validate_batch(&over), Err(BatchError::Size));
+        assert_eq!(BatchError::Size.code(), "invalid_batch");
+    }
+
+    #[test]
+    fn one_bad_record_refuses_the_batch_and_names_it() {
+        let mut records = vec![record("a"), record("b"), record("c d")];
+        let e = validate_batch(&UsageBatchRequest {
+            records: records.clone(),
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            BatchError::Record {
+                index: 2,
+                error: UsageError::IdempotencyKey
+            }
+        );
+        assert_eq!(e.code(), "invalid_idempotency_key");
+        assert!(
+            e.to_string().starts_with("records[2]: idempotency_key"),
+            "{e}"
+        );
+        records[2].idempotency_key = "c".into();
+        records[1].feature = Some("Training".into());
+        let e = validate_batch(&UsageBatchRequest { records }).unwrap_err();
+        assert_eq!(e.code(), "invalid_feature");
     }
 }

@@ -86,6 +86,80 @@ pub struct UsageRequest {
     pub feature: Option<String>,
 }
 
+/// `POST /api/usage/batch` (metering): up to 1,000 records, for any workspaces.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UsageBatchRequest {
+    /// Recorded in this order, each on its own (all or nothing).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
+    pub records: Vec<BatchRecord>,
+}
+
+/// One record of a batch: a usage record and the workspace it is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BatchRecord {
+    /// The workspace (its slug).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[a-z0-9-]{1,63}$", example = "acme")
+    )]
+    pub workspace: String,
+    /// Credits consumed; more than zero, at most four decimal places.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, pattern = r"^[0-9]{1,7}(\.[0-9]{1,4})?$", example = "2.5")
+    )]
+    pub credits: Credits,
+    /// Recording the same key twice (in a workspace) records once.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = "^[!-~]+$",
+            example = "job-1"
+        )
+    )]
+    pub idempotency_key: String,
+    /// What used the credits: 1 to 40 characters of `[a-z0-9_-]`; none: `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 40,
+            pattern = "^[a-z0-9_-]{1,40}$",
+            example = "training"
+        )
+    )]
+    pub feature: Option<String>,
+}
+
+/// The answer to a batch: one result a record, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageBatchResponse {
+    /// One a record, in the order the batch gave them.
+    pub results: Vec<BatchResult>,
+}
+
+/// What became of one record of a batch: the status a single record would
+/// have had (200: recorded or replayed), and for a refusal its error code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchResult {
+    /// 200, 402 (`no_credits`, `flex_cap_reached`), 404 (`workspace_not_found`) or 409 (`idempotency_conflict`).
+    #[cfg_attr(feature = "openapi", schema(example = 200))]
+    pub status: u16,
+    /// Why it was refused (absent for 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "flex_cap_reached"))]
+    pub code: Option<String>,
+}
+
 /// The answer to a usage record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -77,6 +77,10 @@ pub struct Config {
     /// How many days delivered and given-up alerts are kept
     /// (`--retention-days`); none: [`service::DEFAULT_RETENTION_DAYS`].
     pub retention_days: Option<u32>,
+    /// The most usage records one metering commit carries (`--write-batch`,
+    /// both stores); none: [`store::DEFAULT_MAX_BATCH`]; 1: each request in
+    /// a transaction of its own.
+    pub write_batch: Option<usize>,
 }
 
 /// The sender of alert emails when `--smtp-from` is not given.
@@ -174,7 +178,9 @@ fn build(store: Db, mut config: Config, live: Live) -> (Router, Service<Db>) {
         config.platform_webhook.clone(),
         clock.clone(),
     );
-    let service = Service::new(store, live.clone(), alerts).with_clock(clock);
+    let service = Service::new(store, live.clone(), alerts)
+        .with_clock(clock)
+        .with_write_batch(config.write_batch.unwrap_or(store::DEFAULT_MAX_BATCH));
     housekeeping(
         service.clone(),
         config

@@ -36,8 +36,10 @@ struct Args {
     /// https the session cookie is Secure and __Host- prefixed.
     #[arg(long)]
     public_url: Option<String>,
-    /// The most writes one SQLite commit carries (group commit). 1 commits
-    /// every request on its own, for comparison in the benchmark.
+    /// The most usage records one metering commit carries (group commit, on
+    /// SQLite and PostgreSQL; on SQLite also the most writes of any kind).
+    /// 1 commits every request in a transaction of its own, for comparison
+    /// in the benchmark.
     #[arg(long, default_value_t = billing_server::store::DEFAULT_MAX_BATCH)]
     write_batch: usize,
     /// The SMTP server alert emails to owners and admins go through (or env
@@ -291,6 +293,7 @@ async fn main() -> Result<(), Failure> {
         platform_webhook,
         allow_http_webhooks: args.allow_http_webhooks,
         retention_days: Some(args.retention_days),
+        write_batch: Some(args.write_batch),
         metrics_addr: args.metrics_addr,
         limits: billing_server::serve::Limits {
             max_connections: args.max_connections,

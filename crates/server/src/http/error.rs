@@ -7,7 +7,9 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use billing_domain::{BillingState, CapError, ErrorBody, ErrorDetail, PlatformError, UsageError};
+use billing_domain::{
+    BatchError, BillingState, CapError, ErrorBody, ErrorDetail, PlatformError, UsageError,
+};
 
 /// An error answered as `{"error": {"code", "message"}}` with `status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,6 +249,12 @@ impl From<PlatformError> for ApiError {
 
 impl From<UsageError> for ApiError {
     fn from(e: UsageError) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
+    }
+}
+
+impl From<BatchError> for ApiError {
+    fn from(e: BatchError) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
     }
 }

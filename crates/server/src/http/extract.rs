@@ -51,12 +51,7 @@ pub struct WsPath {
     ws: String,
 }
 
-/// Whether `s` can name a workspace: 1 to 63 lowercase letters, digits and dashes.
-pub fn is_slug(s: &str) -> bool {
-    (1..=63).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+pub use billing_domain::is_slug;
 
 /// A query string, whose every rejection (a malformed or repeated parameter)
 /// answers our error shape.

@@ -57,6 +57,10 @@ pub fn api() -> Router<AppState> {
         )
         .route("/workspaces/{ws}/usage", post(usage::record))
         .route(
+            "/usage/batch",
+            post(usage::batch).layer(DefaultBodyLimit::max(usage::MAX_BATCH_BODY_BYTES)),
+        )
+        .route(
             "/workspaces/{ws}/webhook",
             put(alerts::set_webhook).delete(alerts::delete_webhook),
         )

@@ -22,8 +22,8 @@ pub const PLATFORM_SCHEME: &str = "platform_token";
         title = "Billing API",
         description = "Flex Billing settings, usage metering and cap enforcement. Amounts are \
             decimal strings, never JSON numbers. Errors are `{\"error\": {\"code\", \"message\"}}` \
-            (`ErrorBody`). Every change (POST, PUT, DELETE) is JSON of at most 4 KiB, refuses \
-            unknown fields, and must come from the page's own origin. A method a route does not \
+            (`ErrorBody`). Every change (POST, PUT, DELETE) is JSON of at most 4 KiB (a usage \
+            batch: 1 MiB), refuses unknown fields, and must come from the page's own origin. A method a route does not \
             take answers 405 `method_not_allowed`; an unknown route under `/api` 404 `not_found`. \
             Any answer that does not start within 30 s is 503 `timeout`; when the database \
             cannot take writes for now, a change is 503 `store_unavailable` with `Retry-After`. \
@@ -47,6 +47,7 @@ pub const PLATFORM_SCHEME: &str = "platform_token";
         super::billing::set_cap,
         super::billing::remove_cap,
         super::usage::record,
+        super::usage::batch,
         super::alerts::set_webhook,
         super::alerts::delete_webhook,
         super::alerts::deliveries,

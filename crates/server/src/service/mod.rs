@@ -25,6 +25,7 @@ pub use platform::Put;
 pub use sessions::{SESSION_IDLE, SESSION_LIFETIME};
 pub use statements::{DEFAULT_STATEMENT_PAGE, MAX_STATEMENT_PAGE};
 pub use upkeep::{Purged, DEFAULT_RETENTION_DAYS};
+pub use usage::{Record, Recorded};
 
 use crate::alerts::Alerts;
 use crate::clock::Clock;
@@ -116,6 +117,9 @@ pub struct Service<S> {
     live: Live,
     alerts: Alerts,
     clock: Clock,
+    /// Where usage records are queued for group commit; none: each
+    /// request is metered in a transaction of its own.
+    group: Option<usage::GroupWriter>,
 }
 
 impl<S: Store> Service<S> {
@@ -127,6 +131,7 @@ impl<S: Store> Service<S> {
             live,
             alerts,
             clock: Clock::System,
+            group: None,
         }
     }
 

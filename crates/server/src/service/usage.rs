@@ -1,119 +1,340 @@
 //! Metering: recording usage against the included, prepaid and flex credits.
+//!
+//! Records are metered in groups. Each server has one group writer
+//! ([`Service::with_write_batch`]): it takes every record waiting (single
+//! records and batches alike, up to `--write-batch`) and meters them in one
+//! store transaction that locks each workspace they touch once, in id order
+//! (two servers never wait on each other in a circle), reads each
+//! workspace's running totals once, decides every record in the order it
+//! came against the totals as the records before it left them, and writes
+//! what was drawn in one go. A record is all or nothing: what it draws is
+//! decided in memory and written only with the group, and a record that is
+//! refused writes only its refusal. Nothing is answered before the group
+//! has committed.
 
 use super::statements::close_ended;
 use super::{summary, Result, Service, ServiceError};
-use crate::store::{Store, WorkspaceRow};
+use crate::alerts::Alerts;
+use crate::store::{At, CycleTotals, Store, StoredUsage, Tx, WorkspaceRow};
 use billing_domain::{
-    draw, thresholds_crossed, Balances, BillingCycle, DrawError, Threshold, UsageResponse,
+    draw, thresholds_crossed, Balances, BillingCycle, Draw, DrawError, Threshold, UsageResponse,
     ValidUsage,
 };
 use chrono::NaiveDate;
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
+
+/// One record to meter: the slug of the workspace it is for, and the usage.
+pub type Record = (String, ValidUsage);
+
+/// What became of one record: recorded (or replayed), or why not.
+pub type Recorded = std::result::Result<UsageResponse, ServiceError>;
+
+/// Requests (single records or batches) that may wait for the group writer
+/// at once; more wait to be queued.
+const QUEUE: usize = 4096;
+
+/// Records and where their results go.
+struct Job {
+    records: Vec<Record>,
+    answer: oneshot::Sender<Result<Vec<Recorded>>>,
+}
+
+/// Where records are queued for this server's group writer.
+#[derive(Clone)]
+pub(super) struct GroupWriter(mpsc::Sender<Job>);
 
 impl<S: Store> Service<S> {
+    /// The same service, metering through a group writer that commits up to
+    /// `max` records at a time; 1 meters each request in a transaction of
+    /// its own, side by side (the benchmark's baseline). Needs a Tokio runtime.
+    pub fn with_write_batch(self, max: usize) -> Service<S> {
+        if max <= 1 {
+            return Service {
+                group: None,
+                ..self
+            };
+        }
+        let (queue, inbox) = mpsc::channel(QUEUE);
+        tokio::spawn(write_groups(
+            Service {
+                group: None,
+                ..self.clone()
+            },
+            inbox,
+            max,
+        ));
+        Service {
+            group: Some(GroupWriter(queue)),
+            ..self
+        }
+    }
+
     /// Records metered usage for `slug`: included, then prepaid, then flex
     /// credits within the cap, all or nothing. The same key records once. A
     /// refusal at the cap is kept, so the page can say that work is blocked.
-    pub async fn record_usage(
-        &self,
-        slug: String,
-        usage: ValidUsage,
-        today: NaiveDate,
-    ) -> Result<UsageResponse> {
-        let changed = slug.clone();
-        let alerts = self.alerts.clone();
+    pub async fn record_usage(&self, slug: String, usage: ValidUsage) -> Result<UsageResponse> {
+        let mut results = self.meter(vec![(slug, usage)]).await?;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(ServiceError::Internal("a record went unanswered".into())))
+    }
+
+    /// Records each of `records` as [`Service::record_usage`] would, in
+    /// their order; answers what became of each, in the same order.
+    pub async fn record_usage_batch(&self, records: Vec<Record>) -> Result<Vec<Recorded>> {
+        self.meter(records).await
+    }
+
+    async fn meter(&self, records: Vec<Record>) -> Result<Vec<Recorded>> {
+        let Some(GroupWriter(queue)) = &self.group else {
+            return self.meter_group(records).await;
+        };
+        let (answer, answered) = oneshot::channel();
+        let stopped = || ServiceError::Unavailable("the metering writer has stopped".into());
+        queue
+            .send(Job { records, answer })
+            .await
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+
+    /// Meters `records` in one transaction, then tells who needs to know.
+    async fn meter_group(&self, records: Vec<Record>) -> Result<Vec<Recorded>> {
+        let today = self.clock.today();
         let now = self.clock.now();
-        let (outcome, queued) = self
+        let alerts = self.alerts.clone();
+        let metered = self
             .store
-            .meter(move |tx| {
-                let ws = tx
-                    .workspace_by_slug(&slug)?
-                    .ok_or(ServiceError::WorkspaceNotFound)?;
-                let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
-                // The first write after a cycle's end closes it, if the closer has not.
-                let closed = close_ended(tx, &ws, today, now, &alerts)?;
-                if let Some(stored) = tx.usage_by_key(ws.id, &usage.idempotency_key)? {
-                    if stored.credits != usage.credits || stored.feature != usage.feature {
-                        return Err(ServiceError::IdempotencyConflict);
-                    }
-                    return Ok((
-                        Ok(UsageResponse {
-                            draw: stored.draw,
-                            replayed: true,
-                            usage: summary(&ws, tx.cycle_totals(ws.id, cycle.start)?),
-                        }),
-                        closed,
-                    ));
-                }
-                let totals = tx.cycle_totals(ws.id, cycle.start)?;
-                let balances = Balances {
-                    included_total: ws.included,
-                    included_used: totals.included,
-                    prepaid_balance: ws.prepaid_balance,
-                    flex_enabled: ws.flex.enabled,
-                    flex_cap: ws.flex.cap,
-                    flex_used: totals.flex,
-                    flex_billed: totals.flex_cost,
-                    flex_rate: ws.flex_rate,
-                };
-                let drawn = match draw(&balances, usage.credits) {
-                    Ok(drawn) => drawn,
-                    Err(refused) => {
-                        // Nothing is drawn; a refusal at the cap is kept (and
-                        // committed) until the settings change.
-                        let mut queued = closed;
-                        if matches!(refused, DrawError::FlexCapReached { .. }) {
-                            tx.insert_blocked(ws.id, cycle.start, ws.flex.version, usage.credits)?;
-                            // Work is blocked: the cap is reached for people, if not in cents.
-                            queued = alerts.threshold(
-                                tx,
-                                &ws,
-                                cycle,
-                                Threshold::CapReached,
-                                totals.flex_cost,
-                                now,
-                            )?;
-                        }
-                        return Ok((Err(refused), queued));
-                    }
-                };
-                tx.insert_usage(ws.id, &usage, cycle.start, today, now, &drawn)?;
-                // Thresholds crossed by this record: rare, so the usual record reads nothing more.
-                let spend = totals.flex_cost + drawn.flex_cost;
-                let mut queued = closed;
-                for crossed in
-                    thresholds_crossed(totals.flex_cost, spend, ws.flex.cap, &ws.alert_thresholds)
-                {
-                    queued |= alerts.threshold(tx, &ws, cycle, crossed, spend, now)?;
-                }
-                // The answer is what the next read will show, worked out rather than read back.
-                let after = WorkspaceRow {
-                    prepaid_balance: ws.prepaid_balance - drawn.prepaid,
-                    ..ws
-                };
-                Ok((
-                    Ok(UsageResponse {
-                        draw: drawn,
-                        replayed: false,
-                        usage: summary(&after, totals.with(&drawn)),
-                    }),
-                    queued,
-                ))
-            })
+            .meter(move |tx| meter_in(tx, &records, today, now, &alerts))
             .await?;
-        if queued {
+        if metered.queued {
             self.alerts.queued();
         }
-        let result = match &outcome {
-            Ok(recorded) if recorded.replayed => "replayed",
-            Ok(_) => "accepted",
-            Err(refused) => refused.code(),
-        };
-        metrics::counter!("usage_records_total", "result" => result).increment(1);
-        match &outcome {
-            Ok(recorded) if !recorded.replayed => self.changed(&changed),
-            Err(DrawError::FlexCapReached { .. }) => self.changed(&changed),
-            _ => {}
+        let mut counts: HashMap<&'static str, u64> = HashMap::new();
+        for recorded in &metered.results {
+            let result = match recorded {
+                Ok(r) if r.replayed => "replayed",
+                Ok(_) => "accepted",
+                Err(ServiceError::Draw(refused)) => refused.code(),
+                Err(_) => continue,
+            };
+            *counts.entry(result).or_default() += 1;
         }
-        outcome.map_err(ServiceError::Draw)
+        for (result, n) in counts {
+            metrics::counter!("usage_records_total", "result" => result).increment(n);
+        }
+        for slug in &metered.changed {
+            self.changed(slug);
+        }
+        Ok(metered.results)
+    }
+}
+
+/// The group writer: takes what is queued, up to `max` records (a batch is
+/// never split), meters it as one group, answers each request its part.
+async fn write_groups<S: Store>(service: Service<S>, mut inbox: mpsc::Receiver<Job>, max: usize) {
+    while let Some(first) = inbox.recv().await {
+        let mut count = first.records.len();
+        let mut jobs = vec![first];
+        while count < max {
+            match inbox.try_recv() {
+                Ok(job) => {
+                    count += job.records.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        metrics::histogram!("metering_group_records").record(count as f64);
+        let mut records = Vec::with_capacity(count);
+        let mut parts = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            parts.push((job.records.len(), job.answer));
+            records.extend(job.records);
+        }
+        match service.meter_group(records).await {
+            Ok(results) => {
+                let mut results = results.into_iter();
+                for (n, answer) in parts {
+                    let _ = answer.send(Ok(results.by_ref().take(n).collect()));
+                }
+            }
+            Err(failed) => {
+                // Nothing of the group was committed: every request hears why.
+                for (_, answer) in parts {
+                    let _ = answer.send(Err(failed.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// What metering a group came to.
+struct Metered {
+    /// One a record, in order.
+    results: Vec<Recorded>,
+    /// Whether an alert was queued for delivery.
+    queued: bool,
+    /// The workspaces whose billing changed.
+    changed: Vec<String>,
+}
+
+/// A workspace's books while a group is metered: read once under its lock,
+/// kept up to date record by record, written at the end.
+struct Book<'a> {
+    ws: WorkspaceRow,
+    cycle: BillingCycle,
+    totals: CycleTotals,
+    /// Records under this group's keys: stored before, or recorded in this group.
+    stored: HashMap<String, StoredUsage>,
+    /// What this group records, in order.
+    new: Vec<(&'a ValidUsage, Draw)>,
+    changed: bool,
+}
+
+/// Meters `records` inside `tx`; a failure of the store fails the whole group.
+fn meter_in(
+    tx: &mut dyn Tx,
+    records: &[Record],
+    today: NaiveDate,
+    now: At,
+    alerts: &Alerts,
+) -> Result<Metered> {
+    let mut by_slug: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (slug, usage) in records {
+        by_slug
+            .entry(slug.as_str())
+            .or_default()
+            .push(usage.idempotency_key.as_str());
+    }
+    let slugs: Vec<&str> = by_slug.keys().copied().collect();
+    let mut queued = false;
+    let mut books: Vec<Book> = Vec::with_capacity(slugs.len());
+    // Each record's book, by its slug.
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(slugs.len());
+    for ws in tx.lock_workspaces(&slugs)? {
+        // The first write after a cycle's end closes it, if the closer has not.
+        queued |= close_ended(tx, &ws, today, now, alerts)?;
+        let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
+        let Some((&slug, keys)) = by_slug.get_key_value(ws.slug.as_str()) else {
+            continue;
+        };
+        index.insert(slug, books.len());
+        books.push(Book {
+            stored: tx.usage_by_keys(ws.id, keys)?,
+            totals: tx.cycle_totals(ws.id, cycle.start)?,
+            cycle,
+            ws,
+            new: Vec::new(),
+            changed: false,
+        });
+    }
+    let mut results = Vec::with_capacity(records.len());
+    for (slug, usage) in records {
+        let Some(&i) = index.get(slug.as_str()) else {
+            results.push(Err(ServiceError::WorkspaceNotFound));
+            continue;
+        };
+        results.push(books[i].record(tx, usage, now, alerts, &mut queued)?);
+    }
+    let mut changed = Vec::new();
+    for book in &books {
+        tx.insert_usages(book.ws.id, book.cycle.start, today, now, &book.new)?;
+        if book.changed {
+            changed.push(book.ws.slug.clone());
+        }
+    }
+    Ok(Metered {
+        results,
+        queued,
+        changed,
+    })
+}
+
+impl<'a> Book<'a> {
+    /// Decides one record against the books as the records before it left them.
+    fn record(
+        &mut self,
+        tx: &mut dyn Tx,
+        usage: &'a ValidUsage,
+        now: At,
+        alerts: &Alerts,
+        queued: &mut bool,
+    ) -> Result<Recorded> {
+        if let Some(stored) = self.stored.get(&usage.idempotency_key) {
+            if stored.credits != usage.credits || stored.feature != usage.feature {
+                return Ok(Err(ServiceError::IdempotencyConflict));
+            }
+            return Ok(Ok(UsageResponse {
+                draw: stored.draw,
+                replayed: true,
+                usage: summary(&self.ws, self.totals),
+            }));
+        }
+        let ws = &self.ws;
+        let balances = Balances {
+            included_total: ws.included,
+            included_used: self.totals.included,
+            prepaid_balance: ws.prepaid_balance,
+            flex_enabled: ws.flex.enabled,
+            flex_cap: ws.flex.cap,
+            flex_used: self.totals.flex,
+            flex_billed: self.totals.flex_cost,
+            flex_rate: ws.flex_rate,
+        };
+        let drawn = match draw(&balances, usage.credits) {
+            Ok(drawn) => drawn,
+            Err(refused) => {
+                // Nothing is drawn; the first refusal at the cap under these
+                // settings is kept (and committed) until they change.
+                let version = ws.flex.version;
+                if matches!(refused, DrawError::FlexCapReached { .. })
+                    && self.totals.blocked_version != Some(version)
+                {
+                    tx.insert_blocked(ws.id, self.cycle.start, version, usage.credits)?;
+                    self.totals.blocked_version = Some(version);
+                    // Work is blocked: the cap is reached for people, if not in cents.
+                    *queued |= alerts.threshold(
+                        tx,
+                        ws,
+                        self.cycle,
+                        Threshold::CapReached,
+                        self.totals.flex_cost,
+                        now,
+                    )?;
+                    self.changed = true;
+                }
+                return Ok(Err(ServiceError::Draw(refused)));
+            }
+        };
+        // Thresholds crossed by this record: rare, so the usual record reads nothing more.
+        let spend = self.totals.flex_cost + drawn.flex_cost;
+        for crossed in thresholds_crossed(
+            self.totals.flex_cost,
+            spend,
+            ws.flex.cap,
+            &ws.alert_thresholds,
+        ) {
+            *queued |= alerts.threshold(tx, ws, self.cycle, crossed, spend, now)?;
+        }
+        self.totals = self.totals.with(&drawn);
+        self.ws.prepaid_balance = self.ws.prepaid_balance - drawn.prepaid;
+        self.stored.insert(
+            usage.idempotency_key.clone(),
+            StoredUsage {
+                credits: usage.credits,
+                feature: usage.feature.clone(),
+                draw: drawn,
+            },
+        );
+        self.new.push((usage, drawn));
+        self.changed = true;
+        // The answer is what the next read will show, worked out rather than read back.
+        Ok(Ok(UsageResponse {
+            draw: drawn,
+            replayed: false,
+            usage: summary(&self.ws, self.totals),
+        }))
     }
 }

@@ -4,7 +4,7 @@
 use super::{StoreError, StoreResult};
 use billing_domain::{
     AuditAction, BillingCycle, Channel, Credits, Draw, EventType, Feature, FeatureUsage,
-    FlexSettings, FlexSnapshot, Money, PlanInterval, Role,
+    FlexSettings, FlexSnapshot, Money, PlanInterval, Role, ValidUsage,
 };
 use chrono::NaiveDate;
 
@@ -159,6 +159,55 @@ impl CycleTotals {
             flex: self.flex + draw.flex,
             flex_cost: self.flex_cost + draw.flex_cost,
             ..self
+        }
+    }
+
+    /// What has been drawn, as one draw.
+    pub fn drawn(self) -> Draw {
+        Draw {
+            included: self.included,
+            prepaid: self.prepaid,
+            flex: self.flex,
+            flex_cost: self.flex_cost,
+        }
+    }
+}
+
+/// What a group of one workspace's usage records adds up to, as a store
+/// writes it: the sum of their draws, and each feature's part (one entry a
+/// feature, first seen first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageSums {
+    pub drawn: Draw,
+    pub by_feature: Vec<FeatureUsage>,
+}
+
+impl UsageSums {
+    /// The sums of `records`.
+    pub fn of(records: &[(&ValidUsage, Draw)]) -> UsageSums {
+        let mut sum = CycleTotals::default();
+        let mut by_feature: Vec<FeatureUsage> = Vec::new();
+        for (usage, draw) in records {
+            sum = sum.with(draw);
+            let entry = match by_feature.iter_mut().find(|f| f.feature == usage.feature) {
+                Some(entry) => entry,
+                None => {
+                    by_feature.push(FeatureUsage {
+                        feature: usage.feature.clone(),
+                        credits: Credits::ZERO,
+                        flex_credits: Credits::ZERO,
+                        flex_spend: Money::ZERO,
+                    });
+                    by_feature.last_mut().expect("just pushed")
+                }
+            };
+            entry.credits = entry.credits + usage.credits;
+            entry.flex_credits = entry.flex_credits + draw.flex;
+            entry.flex_spend = entry.flex_spend + draw.flex_cost;
+        }
+        UsageSums {
+            drawn: sum.drawn(),
+            by_feature,
         }
     }
 }

@@ -11,6 +11,7 @@ use billing_domain::{
     FlexSettings, Money, Plan, Role, Statement, ValidUsage, WorkspaceLink,
 };
 use chrono::NaiveDate;
+use std::collections::HashMap;
 use std::future::Future;
 
 /// One transaction. Every method reads or writes inside it; it commits when
@@ -48,19 +49,26 @@ pub trait Tx {
         workspace_id: i64,
         cycle_start: NaiveDate,
     ) -> StoreResult<CycleTotals>;
-    /// The record stored under `key`, if any.
-    fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>>;
-    /// Stores a usage record (recorded `at`), adds it to the cycle's running
-    /// totals, its feature's and `today`'s flex spend, and takes its prepaid
-    /// credits off the balance.
-    fn insert_usage(
+    /// The records stored under any of `keys`, by key.
+    fn usage_by_keys(
         &mut self,
         workspace_id: i64,
-        usage: &ValidUsage,
+        keys: &[&str],
+    ) -> StoreResult<HashMap<String, StoredUsage>>;
+    /// The workspaces named by `slugs` (those that exist), in id order. In a
+    /// write, each is locked, in that order: two transactions that lock
+    /// several workspaces never wait on each other in a circle.
+    fn lock_workspaces(&mut self, slugs: &[&str]) -> StoreResult<Vec<WorkspaceRow>>;
+    /// Stores usage records of one workspace (recorded `at`), in one go: adds
+    /// them to the cycle's running totals, their features' and `today`'s flex
+    /// spend, and takes their prepaid credits off the balance.
+    fn insert_usages(
+        &mut self,
+        workspace_id: i64,
         cycle_start: NaiveDate,
         today: NaiveDate,
         at: At,
-        draw: &Draw,
+        records: &[(&ValidUsage, Draw)],
     ) -> StoreResult<()>;
     /// The cycle's usage by feature, one row a feature (never a scan of records), in no order.
     fn feature_totals(

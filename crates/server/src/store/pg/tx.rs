@@ -19,7 +19,7 @@ use crate::store::SignIn;
 use crate::store::{
     e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
     NewDelivery, NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
-    Tx, UsageLine, UserRow, WorkspaceRow,
+    Tx, UsageLine, UsageSums, UserRow, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
@@ -251,71 +251,130 @@ impl Tx for PgTx<'_> {
         Ok(totals.unwrap_or_default())
     }
 
-    fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>> {
-        self.first(
-            "SELECT credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
-               FROM usage_events WHERE workspace_id = $1 AND idempotency_key = $2",
-            &[&workspace_id, &key],
-            mapping::stored_usage,
-        )
-    }
-
-    fn insert_usage(
+    fn usage_by_keys(
         &mut self,
         workspace_id: i64,
-        usage: &ValidUsage,
+        keys: &[&str],
+    ) -> StoreResult<HashMap<String, StoredUsage>> {
+        let rows = self.query(
+            "SELECT idempotency_key, credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
+               FROM usage_events WHERE workspace_id = $1 AND idempotency_key = ANY($2)",
+            &[&workspace_id, &keys],
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("idempotency_key")?, mapping::stored_usage(r)?)))
+            .collect()
+    }
+
+    fn lock_workspaces(&mut self, slugs: &[&str]) -> StoreResult<Vec<WorkspaceRow>> {
+        // Locked as the rows come out of the sort: in id order, on every server.
+        let sql = if self.write {
+            workspace_select!(" FROM workspaces w WHERE w.slug = ANY($1) ORDER BY w.id FOR UPDATE")
+        } else {
+            workspace_select!(" FROM workspaces w WHERE w.slug = ANY($1) ORDER BY w.id")
+        };
+        self.all(sql, &[&slugs], mapping::workspace)
+    }
+
+    fn insert_usages(
+        &mut self,
+        workspace_id: i64,
         cycle_start: NaiveDate,
         today: NaiveDate,
         at: At,
-        draw: &Draw,
+        records: &[(&ValidUsage, Draw)],
     ) -> StoreResult<()> {
-        let (included, prepaid, flex) = (e4(draw.included)?, e4(draw.prepaid)?, e4(draw.flex)?);
-        let cost = draw.flex_cost.cents();
-        // One statement, one round trip, while the workspace's row is locked:
-        // the record, the cycle's running totals and its feature's, the prepaid
-        // balance and the day's flex spend (each part writes only when it has
-        // something to add).
+        if records.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&(&ValidUsage, Draw)) -> Credits| -> StoreResult<Vec<i64>> {
+            records.iter().map(|r| e4(f(r))).collect()
+        };
+        let keys: Vec<&str> = records
+            .iter()
+            .map(|(u, _)| u.idempotency_key.as_str())
+            .collect();
+        let features: Vec<&str> = records.iter().map(|(u, _)| u.feature.as_str()).collect();
+        let costs: Vec<i64> = records.iter().map(|(_, d)| d.flex_cost.cents()).collect();
+        let (credits, included, prepaid, flex) = (
+            column(|(u, _)| u.credits)?,
+            column(|(_, d)| d.included)?,
+            column(|(_, d)| d.prepaid)?,
+            column(|(_, d)| d.flex)?,
+        );
+        let sums = UsageSums::of(records);
+        let f_names: Vec<&str> = sums.by_feature.iter().map(|f| f.feature.as_str()).collect();
+        let f_credits = sums
+            .by_feature
+            .iter()
+            .map(|f| e4(f.credits))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let f_flex = sums
+            .by_feature
+            .iter()
+            .map(|f| e4(f.flex_credits))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let f_costs: Vec<i64> = sums
+            .by_feature
+            .iter()
+            .map(|f| f.flex_spend.cents())
+            .collect();
+        let drawn = sums.drawn;
+        // One statement, one round trip for the whole group, while the
+        // workspace's row is locked: the records, the cycle's running totals
+        // and its features', the prepaid balance and the day's flex spend.
         self.execute(
             "WITH record AS (
                  INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
                                            prepaid_e4, flex_e4, flex_cost_cents, recorded_at, feature)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11)
+                 SELECT $1, k, $3, c, i, p, f, m, $10, ft
+                   FROM unnest($2::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
+                               $8::bigint[], $11::text[]) AS u(k, c, i, p, f, m, ft)
              ), by_feature AS (
                  INSERT INTO feature_totals AS f (workspace_id, cycle_start, feature, credits_e4, flex_e4, flex_cost_cents)
-                 VALUES ($1, $3, $11, $4, $7, $8)
+                 SELECT $1, $3, ft, c, fl, m
+                   FROM unnest($12::text[], $13::bigint[], $14::bigint[], $15::bigint[]) AS u(ft, c, fl, m)
                  ON CONFLICT (workspace_id, cycle_start, feature) DO UPDATE SET
                     credits_e4 = f.credits_e4 + excluded.credits_e4,
                     flex_e4 = f.flex_e4 + excluded.flex_e4,
                     flex_cost_cents = f.flex_cost_cents + excluded.flex_cost_cents
              ), totals AS (
                  INSERT INTO cycle_totals AS t (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
-                 VALUES ($1, $3, $5, $6, $7, $8)
+                 VALUES ($1, $3, $16, $17, $18, $19)
                  ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET
                     included_e4 = t.included_e4 + excluded.included_e4,
                     prepaid_e4 = t.prepaid_e4 + excluded.prepaid_e4,
                     flex_e4 = t.flex_e4 + excluded.flex_e4,
                     flex_cost_cents = t.flex_cost_cents + excluded.flex_cost_cents
              ), balance AS (
-                 UPDATE workspaces SET prepaid_e4 = prepaid_e4 - $6 WHERE id = $1 AND $6 <> 0
+                 UPDATE workspaces SET prepaid_e4 = prepaid_e4 - $17 WHERE id = $1 AND $17 <> 0
              ), day AS (
                  INSERT INTO daily_flex AS d (workspace_id, day, flex_cost_cents)
-                 SELECT $1, $9, $8 WHERE $8 > 0
+                 SELECT $1, $9, $19 WHERE $19 > 0
                  ON CONFLICT (workspace_id, day) DO UPDATE SET
                     flex_cost_cents = d.flex_cost_cents + excluded.flex_cost_cents
              )
              SELECT 1",
             &[
                 &workspace_id,
-                &usage.idempotency_key,
+                &keys,
                 &cycle_start,
-                &e4(usage.credits)?,
+                &credits,
                 &included,
                 &prepaid,
                 &flex,
-                &cost,
+                &costs,
                 &today,
                 &at,
-                &usage.feature.as_str(),
+                &features,
+                &f_names,
+                &f_credits,
+                &f_flex,
+                &f_costs,
+                &e4(drawn.included)?,
+                &e4(drawn.prepaid)?,
+                &e4(drawn.flex)?,
+                &drawn.flex_cost.cents(),
             ],
         )?;
         Ok(())

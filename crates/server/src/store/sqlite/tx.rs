@@ -10,7 +10,7 @@ use crate::store::SignIn;
 use crate::store::{
     at_text, e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
     NewDelivery, NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
-    Tx, UsageLine, UserRow, WorkspaceRow,
+    Tx, UsageLine, UsageSums, UserRow, WorkspaceRow,
 };
 use billing_domain::{
     ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
@@ -18,6 +18,7 @@ use billing_domain::{
 };
 use chrono::NaiveDate;
 use rusqlite::{named_params, params, Connection, Params};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// A connection inside an open transaction (begun and ended by the caller).
@@ -204,54 +205,92 @@ impl Tx for SqliteTx<'_> {
         Ok(totals.unwrap_or_default())
     }
 
-    fn usage_by_key(&mut self, workspace_id: i64, key: &str) -> StoreResult<Option<StoredUsage>> {
-        self.first(
-            "SELECT credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
-               FROM usage_events WHERE workspace_id = ?1 AND idempotency_key = ?2",
-            params![workspace_id, key],
-            mapping::stored_usage,
-        )
-    }
-
-    fn insert_usage(
+    fn usage_by_keys(
         &mut self,
         workspace_id: i64,
-        usage: &ValidUsage,
+        keys: &[&str],
+    ) -> StoreResult<HashMap<String, StoredUsage>> {
+        let mut found = HashMap::new();
+        for key in keys {
+            let stored = self.first(
+                "SELECT credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
+                   FROM usage_events WHERE workspace_id = ?1 AND idempotency_key = ?2",
+                params![workspace_id, key],
+                mapping::stored_usage,
+            )?;
+            if let Some(stored) = stored {
+                found.insert(key.to_string(), stored);
+            }
+        }
+        Ok(found)
+    }
+
+    fn lock_workspaces(&mut self, slugs: &[&str]) -> StoreResult<Vec<WorkspaceRow>> {
+        // The writer's transaction holds the whole database: nothing more to lock.
+        let mut found = Vec::with_capacity(slugs.len());
+        for slug in slugs {
+            found.extend(self.workspace_by_slug(slug)?);
+        }
+        found.sort_by_key(|ws| ws.id);
+        Ok(found)
+    }
+
+    fn insert_usages(
+        &mut self,
+        workspace_id: i64,
         cycle_start: NaiveDate,
         today: NaiveDate,
         at: At,
-        draw: &Draw,
+        records: &[(&ValidUsage, Draw)],
     ) -> StoreResult<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
         let cycle = cycle_start.to_string();
-        let (included, prepaid, flex) = (e4(draw.included)?, e4(draw.prepaid)?, e4(draw.flex)?);
-        let credits = e4(usage.credits)?;
-        let feature = usage.feature.as_str();
-        self.execute(
-            "INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
-                                       prepaid_e4, flex_e4, flex_cost_cents, recorded_at, feature)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                workspace_id,
-                usage.idempotency_key,
-                cycle,
-                credits,
-                included,
-                prepaid,
-                flex,
-                draw.flex_cost.cents(),
-                at_text(at),
-                feature
-            ],
-        )?;
-        self.execute(
-            "INSERT INTO feature_totals (workspace_id, cycle_start, feature, credits_e4, flex_e4, flex_cost_cents)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (workspace_id, cycle_start, feature) DO UPDATE SET
-                credits_e4 = credits_e4 + excluded.credits_e4,
-                flex_e4 = flex_e4 + excluded.flex_e4,
-                flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
-            params![workspace_id, cycle, feature, credits, flex, draw.flex_cost.cents()],
-        )?;
+        let recorded_at = at_text(at);
+        {
+            let mut insert = self.0.prepare_cached(
+                "INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
+                                           prepaid_e4, flex_e4, flex_cost_cents, recorded_at, feature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for (usage, draw) in records {
+                insert.execute(params![
+                    workspace_id,
+                    usage.idempotency_key,
+                    cycle,
+                    e4(usage.credits)?,
+                    e4(draw.included)?,
+                    e4(draw.prepaid)?,
+                    e4(draw.flex)?,
+                    draw.flex_cost.cents(),
+                    recorded_at,
+                    usage.feature.as_str()
+                ])?;
+            }
+        }
+        // The running totals, once for the whole group.
+        let sums = UsageSums::of(records);
+        for f in &sums.by_feature {
+            self.execute(
+                "INSERT INTO feature_totals (workspace_id, cycle_start, feature, credits_e4, flex_e4, flex_cost_cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (workspace_id, cycle_start, feature) DO UPDATE SET
+                    credits_e4 = credits_e4 + excluded.credits_e4,
+                    flex_e4 = flex_e4 + excluded.flex_e4,
+                    flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
+                params![
+                    workspace_id,
+                    cycle,
+                    f.feature.as_str(),
+                    e4(f.credits)?,
+                    e4(f.flex_credits)?,
+                    f.flex_spend.cents()
+                ],
+            )?;
+        }
+        let drawn = sums.drawn;
+        let (included, prepaid, flex) = (e4(drawn.included)?, e4(drawn.prepaid)?, e4(drawn.flex)?);
         self.execute(
             "INSERT INTO cycle_totals (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -260,7 +299,7 @@ impl Tx for SqliteTx<'_> {
                 prepaid_e4 = prepaid_e4 + excluded.prepaid_e4,
                 flex_e4 = flex_e4 + excluded.flex_e4,
                 flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
-            params![workspace_id, cycle, included, prepaid, flex, draw.flex_cost.cents()],
+            params![workspace_id, cycle, included, prepaid, flex, drawn.flex_cost.cents()],
         )?;
         if prepaid != 0 {
             self.execute(
@@ -268,12 +307,12 @@ impl Tx for SqliteTx<'_> {
                 params![workspace_id, prepaid],
             )?;
         }
-        if draw.flex_cost > Money::ZERO {
+        if drawn.flex_cost > Money::ZERO {
             self.execute(
                 "INSERT INTO daily_flex (workspace_id, day, flex_cost_cents) VALUES (?1, ?2, ?3)
                  ON CONFLICT (workspace_id, day) DO UPDATE SET
                     flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
-                params![workspace_id, today.to_string(), draw.flex_cost.cents()],
+                params![workspace_id, today.to_string(), drawn.flex_cost.cents()],
             )?;
         }
         Ok(())
