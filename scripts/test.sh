@@ -44,11 +44,13 @@ BILLING_TEST_POSTGRES=$(scripts/postgres.sh start "$PG_DIR")
 export BILLING_TEST_POSTGRES
 # The CA of the cluster's certificate, for the tests that connect with sslmode=verify-full.
 export BILLING_TEST_POSTGRES_CA="$PG_DIR/tls/ca.crt"
+# The cluster's folder, for the test that stops and starts it under load (its own binary: nothing else runs meanwhile).
+export BILLING_TEST_POSTGRES_DIR="$PG_DIR"
 set +e
 cargo test -p billing-server --test '*' --no-fail-fast 2>&1 | tee -a "$log"
 pg_status=${PIPESTATUS[0]}
 set -e
-unset BILLING_TEST_POSTGRES BILLING_TEST_POSTGRES_CA
+unset BILLING_TEST_POSTGRES BILLING_TEST_POSTGRES_CA BILLING_TEST_POSTGRES_DIR
 scripts/postgres.sh stop "$PG_DIR"
 if [ "$status" = 0 ]; then
   status=$pg_status

@@ -30,6 +30,15 @@ pub const POOL_SIZE: u32 = 16;
 /// never wait behind reads, event streams or settings changes.
 pub const METERING_POOL_SIZE: u32 = 8;
 
+/// How long a request waits for a pooled connection before it is answered
+/// 503 `store_unavailable`: while the database is down or restarting, no
+/// answer hangs.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// After a wait for a connection timed out, requests are answered 503 at
+/// once for this long rather than each waiting out [`CHECKOUT_TIMEOUT`].
+const DOWN_FOR: Duration = Duration::from_secs(1);
+
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
         // The server's own message (with its SQLSTATE) says more than the wrapper.
@@ -130,6 +139,8 @@ pub struct PgStore {
     connector: std::sync::Arc<tls::Connector>,
     /// To the thread that sends announcements ([`PgStore::announce`]).
     announcements: std::sync::mpsc::Sender<String>,
+    /// Until when the database is taken to be down (see [`DOWN_FOR`]).
+    down_until: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl PgStore {
@@ -142,7 +153,7 @@ impl PgStore {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(2))
-                .connection_timeout(Duration::from_secs(10))
+                .connection_timeout(CHECKOUT_TIMEOUT)
                 .build(Manager(connector.clone()))
                 .map_err(|e| {
                     // The pool says only that it timed out; one more try says why.
@@ -160,6 +171,7 @@ impl PgStore {
             pool,
             metering,
             connector,
+            down_until: Default::default(),
         };
         let mut conn = store.pool.get()?;
         let fsync: String = conn.client.query_one("SHOW fsync", &[])?.get(0);
@@ -201,7 +213,7 @@ impl PgStore {
         E: From<StoreError>,
         F: FnOnce(&mut dyn Tx) -> Result<T, E>,
     {
-        let mut conn = pool.get().map_err(StoreError::from)?;
+        let mut conn = self.checkout(pool)?;
         let PgConn { client, statements } = &mut *conn;
         let transaction = if write {
             client.transaction()
@@ -225,7 +237,26 @@ impl PgStore {
     }
 }
 
-/// `url` without its password, for messages.
+impl PgStore {
+    /// A connection of `pool`; none, at once, while the database is taken to be down.
+    fn checkout(
+        &self,
+        pool: &r2d2::Pool<Manager>,
+    ) -> StoreResult<r2d2::PooledConnection<Manager>> {
+        let until = *self.down_until.lock().unwrap_or_else(|p| p.into_inner());
+        if until.is_some_and(|t| std::time::Instant::now() < t) {
+            return Err(StoreError::unavailable(
+                "the database could not be reached a moment ago",
+            ));
+        }
+        pool.get().map_err(|e| {
+            *self.down_until.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(std::time::Instant::now() + DOWN_FOR);
+            StoreError::from(e)
+        })
+    }
+}
+
 /// An error and every cause under it (a TLS refusal says which check failed).
 fn causes(e: &dyn std::error::Error) -> String {
     let mut said = e.to_string();
@@ -240,6 +271,7 @@ fn causes(e: &dyn std::error::Error) -> String {
     said
 }
 
+/// `url` without its password, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
