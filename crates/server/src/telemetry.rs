@@ -22,6 +22,10 @@ const DURATION_BUCKETS: [f64; 10] = [
 ];
 /// Commit batch sizes' buckets.
 const BATCH_BUCKETS: [f64; 10] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
+/// Records per metering group: a batch alone can carry 1,000.
+const GROUP_BUCKETS: [f64; 12] = [
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0,
+];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -38,6 +42,12 @@ pub fn handle() -> &'static PrometheusHandle {
                 b.set_buckets_for_metric(
                     Matcher::Full("sqlite_commit_batch_size".into()),
                     &BATCH_BUCKETS,
+                )
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full("metering_group_records".into()),
+                    &GROUP_BUCKETS,
                 )
             })
             .expect("buckets are not empty")
@@ -70,6 +80,11 @@ fn describe() {
         "sqlite_commit_batch_size",
         Unit::Count,
         "Writes carried by one SQLite commit (group commit)."
+    );
+    describe_histogram!(
+        "metering_group_records",
+        Unit::Count,
+        "Usage records metered in one transaction by the group writer (single records and batches)."
     );
     describe_counter!(
         "deliveries_total",

@@ -85,17 +85,15 @@ async fn a_batch_records_each_record_in_order_all_or_nothing_exact_at_the_cap() 
         "a recorded record's result is its status alone"
     );
     let globex = "(SELECT id FROM workspaces WHERE slug = 'globex')";
-    let keys = s
-        .db
-        .sql(&format!(
+    let keys =
+        s.db.sql(&format!(
             "SELECT idempotency_key FROM usage_events WHERE workspace_id = {globex} ORDER BY id"
         ))
         .await
         .unwrap();
     assert_eq!(keys, ["inc", "a", "c"], "refused records left nothing");
-    let billed = s
-        .db
-        .number(&format!(
+    let billed =
+        s.db.number(&format!(
             "SELECT SUM(flex_cost_cents) FROM usage_events WHERE workspace_id = {globex}"
         ))
         .await
@@ -103,7 +101,10 @@ async fn a_batch_records_each_record_in_order_all_or_nothing_exact_at_the_cap() 
     assert_eq!(billed, 120_000, "exactly the cap, not a cent over");
     let state = state_of(&s, "globex").await;
     assert_eq!(state["usage"]["flex_spend"], "1200.00");
-    assert_eq!(state["usage"]["blocked"], true, "the refusal at the cap is kept");
+    assert_eq!(
+        state["usage"]["blocked"], true,
+        "the refusal at the cap is kept"
+    );
     let acme = state_of(&s, "acme").await;
     let features = acme["usage"]["by_feature"].as_array().unwrap();
     assert!(
@@ -118,11 +119,10 @@ async fn a_batch_records_each_record_in_order_all_or_nothing_exact_at_the_cap() 
     )
     .await;
     assert_eq!(statuses(&again), vec![(200, None), (200, None)]);
-    let records = s
-        .db
-        .number("SELECT COUNT(*) FROM usage_events")
-        .await
-        .unwrap();
+    let records =
+        s.db.number("SELECT COUNT(*) FROM usage_events")
+            .await
+            .unwrap();
     assert_eq!(records, 4, "three for Globex, one for Acme");
 }
 
@@ -216,7 +216,11 @@ async fn a_malformed_batch_is_refused_whole_and_records_nothing() {
         (status, code(&body)),
         (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into())
     );
-    assert_eq!(records().await, before, "nothing of any refused batch was recorded");
+    assert_eq!(
+        records().await,
+        before,
+        "nothing of any refused batch was recorded"
+    );
 
     // The larger limit is this route's alone: a full batch (over 100 KB) is
     // taken, a single record over 4 KiB is not.
@@ -285,10 +289,7 @@ async fn sixty_four_clients_at_the_cap_on_two_servers_with_batches_and_single_re
                     statuses(&body)
                         .into_iter()
                         .map(|(status, code)| {
-                            assert!(
-                                status == 200 || code == Some("flex_cap_reached"),
-                                "{body}"
-                            );
+                            assert!(status == 200 || code == Some("flex_cap_reached"), "{body}");
                             status
                         })
                         .collect()
@@ -313,7 +314,10 @@ async fn sixty_four_clients_at_the_cap_on_two_servers_with_batches_and_single_re
         .number("SELECT SUM(flex_cost_cents) FROM cycle_totals")
         .await
         .unwrap();
-    assert_eq!(totals, billed, "the running total is the sum of the records");
+    assert_eq!(
+        totals, billed,
+        "the running total is the sum of the records"
+    );
     figure(
         "records accepted at the cap, 64 clients with batches on two servers (exactly the room: 42)",
         accepted,
@@ -333,8 +337,12 @@ async fn a_kill_mid_batch_loses_no_acknowledged_record() {
     let stop = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> = (0..8)
         .map(|c| {
-            let (base, acknowledged, sent, stop) =
-                (base.clone(), acknowledged.clone(), sent.clone(), stop.clone());
+            let (base, acknowledged, sent, stop) = (
+                base.clone(),
+                acknowledged.clone(),
+                sent.clone(),
+                stop.clone(),
+            );
             tokio::spawn(async move {
                 let client = Client::new();
                 for n in 0.. {
@@ -386,15 +394,16 @@ async fn a_kill_mid_batch_loses_no_acknowledged_record() {
         .into_iter()
         .collect();
     let acknowledged = acknowledged.lock().unwrap().clone();
-    let lost = acknowledged
-        .iter()
-        .filter(|k| !stored.contains(*k))
-        .count();
+    let lost = acknowledged.iter().filter(|k| !stored.contains(*k)).count();
     assert_eq!(lost, 0, "every acknowledged record is stored");
     // A batch is all or nothing: wholly stored, or not at all.
     for keys in sent.lock().unwrap().iter() {
         let kept = keys.iter().filter(|k| stored.contains(*k)).count();
-        assert!(kept == 0 || kept == keys.len(), "{kept} of a batch of {}", keys.len());
+        assert!(
+            kept == 0 || kept == keys.len(),
+            "{kept} of a batch of {}",
+            keys.len()
+        );
     }
     let summed = store
         .number(&format!(
@@ -408,9 +417,15 @@ async fn a_kill_mid_batch_loses_no_acknowledged_record() {
         ))
         .await
         .unwrap();
-    assert_eq!(total, summed, "the running total is the sum of the records kept");
+    assert_eq!(
+        total, summed,
+        "the running total is the sum of the records kept"
+    );
     assert_eq!(summed, stored.len() as i64 * 5_000, "0.5 credits each");
     figure("acknowledged batch records lost to a SIGKILL", lost);
-    figure("batch records acknowledged before the SIGKILL", acknowledged.len());
+    figure(
+        "batch records acknowledged before the SIGKILL",
+        acknowledged.len(),
+    );
     drop::<Process>(server);
 }

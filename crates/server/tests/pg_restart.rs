@@ -84,7 +84,10 @@ async fn postgres_restarted_under_load_answers_503_reconnects_and_loses_nothing(
                     let answer = match answer {
                         Ok(answer) => answer,
                         Err(e) => {
-                            seen.lock().unwrap().unexpected.push(format!("no answer: {e}"));
+                            seen.lock()
+                                .unwrap()
+                                .unexpected
+                                .push(format!("no answer: {e}"));
                             continue;
                         }
                     };
@@ -169,7 +172,11 @@ async fn postgres_restarted_under_load_answers_503_reconnects_and_loses_nothing(
         c.await.unwrap();
     }
     let seen = seen.lock().unwrap();
-    assert!(seen.unexpected.is_empty(), "{:?}", &seen.unexpected[..seen.unexpected.len().min(5)]);
+    assert!(
+        seen.unexpected.is_empty(),
+        "{:?}",
+        &seen.unexpected[..seen.unexpected.len().min(5)]
+    );
     assert!(
         seen.slowest < Duration::from_secs(5),
         "an answer took {:?}",
@@ -198,7 +205,10 @@ async fn postgres_restarted_under_load_answers_503_reconnects_and_loses_nothing(
         .await
         .unwrap();
     assert_eq!(total, summed, "the running total is the sum of the records");
-    figure("acknowledged records lost to a PostgreSQL restart under load", lost);
+    figure(
+        "acknowledged records lost to a PostgreSQL restart under load",
+        lost,
+    );
     figure(
         "answers 503 store_unavailable while PostgreSQL was down",
         seen.unavailable.len(),

@@ -239,10 +239,7 @@ impl PgStore {
 
 impl PgStore {
     /// A connection of `pool`; none, at once, while the database is taken to be down.
-    fn checkout(
-        &self,
-        pool: &r2d2::Pool<Manager>,
-    ) -> StoreResult<r2d2::PooledConnection<Manager>> {
+    fn checkout(&self, pool: &r2d2::Pool<Manager>) -> StoreResult<r2d2::PooledConnection<Manager>> {
         let until = *self.down_until.lock().unwrap_or_else(|p| p.into_inner());
         if until.is_some_and(|t| std::time::Instant::now() < t) {
             return Err(StoreError::unavailable(
