@@ -15,9 +15,9 @@
 use super::statements::close_ended;
 use super::{summary, Result, Service, ServiceError};
 use crate::alerts::Alerts;
-use crate::store::{At, CycleTotals, Store, StoredUsage, Tx, WorkspaceRow};
+use crate::store::{At, CycleTotals, NewUsage, Store, StoredUsage, Tx, WorkspaceRow};
 use billing_domain::{
-    draw, thresholds_crossed, Balances, BillingCycle, Draw, DrawError, Threshold, UsageResponse,
+    draw, thresholds_crossed, Balances, BillingCycle, DrawError, Threshold, UsageResponse,
     ValidUsage,
 };
 use chrono::NaiveDate;
@@ -181,19 +181,19 @@ struct Metered {
 }
 
 /// A workspace's books while a group is metered: read once under its lock,
-/// kept up to date record by record, written at the end.
-struct Book<'a> {
+/// kept up to date record by record.
+struct Book {
     ws: WorkspaceRow,
     cycle: BillingCycle,
     totals: CycleTotals,
     /// Records under this group's keys: stored before, or recorded in this group.
     stored: HashMap<String, StoredUsage>,
-    /// What this group records, in order.
-    new: Vec<(&'a ValidUsage, Draw)>,
     changed: bool,
 }
 
 /// Meters `records` inside `tx`; a failure of the store fails the whole group.
+/// However many records and workspaces, the store is asked the same few
+/// things: lock the workspaces, their totals, the keys, write the records.
 fn meter_in(
     tx: &mut dyn Tx,
     records: &[Record],
@@ -201,63 +201,91 @@ fn meter_in(
     now: At,
     alerts: &Alerts,
 ) -> Result<Metered> {
-    let mut by_slug: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (slug, usage) in records {
-        by_slug
-            .entry(slug.as_str())
-            .or_default()
-            .push(usage.idempotency_key.as_str());
-    }
-    let slugs: Vec<&str> = by_slug.keys().copied().collect();
+    let mut slugs: Vec<&str> = records.iter().map(|(slug, _)| slug.as_str()).collect();
+    slugs.sort_unstable();
+    slugs.dedup();
     let mut queued = false;
     let mut books: Vec<Book> = Vec::with_capacity(slugs.len());
-    // Each record's book, by its slug.
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(slugs.len());
     for ws in tx.lock_workspaces(&slugs)? {
         // The first write after a cycle's end closes it, if the closer has not.
         queued |= close_ended(tx, &ws, today, now, alerts)?;
-        let cycle = BillingCycle::containing(ws.anchor, ws.interval, today);
-        let Some((&slug, keys)) = by_slug.get_key_value(ws.slug.as_str()) else {
-            continue;
-        };
-        index.insert(slug, books.len());
         books.push(Book {
-            stored: tx.usage_by_keys(ws.id, keys)?,
-            totals: tx.cycle_totals(ws.id, cycle.start)?,
-            cycle,
+            cycle: BillingCycle::containing(ws.anchor, ws.interval, today),
             ws,
-            new: Vec::new(),
+            totals: CycleTotals::default(),
+            stored: HashMap::new(),
             changed: false,
         });
     }
+    // Each record's book, by its slug, and each book by its workspace's id.
+    let index: HashMap<&str, usize> = books
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| {
+            let slug = slugs[slugs.binary_search(&b.ws.slug.as_str()).ok()?];
+            Some((slug, i))
+        })
+        .collect();
+    let by_id: HashMap<i64, usize> = books
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.ws.id, i))
+        .collect();
+    let cycles: Vec<(i64, NaiveDate)> = books.iter().map(|b| (b.ws.id, b.cycle.start)).collect();
+    for (book, totals) in books.iter_mut().zip(tx.cycle_totals_of(&cycles)?) {
+        book.totals = totals;
+    }
+    let keys: Vec<(i64, &str)> = records
+        .iter()
+        .filter_map(|(slug, usage)| {
+            let book = &books[*index.get(slug.as_str())?];
+            Some((book.ws.id, usage.idempotency_key.as_str()))
+        })
+        .collect();
+    for ((workspace_id, key), stored) in tx.usage_by_keys(&keys)? {
+        if let Some(&i) = by_id.get(&workspace_id) {
+            books[i].stored.insert(key, stored);
+        }
+    }
     let mut results = Vec::with_capacity(records.len());
+    let mut new = Vec::with_capacity(records.len());
     for (slug, usage) in records {
         let Some(&i) = index.get(slug.as_str()) else {
             results.push(Err(ServiceError::WorkspaceNotFound));
             continue;
         };
-        results.push(books[i].record(tx, usage, now, alerts, &mut queued)?);
-    }
-    let mut changed = Vec::new();
-    for book in &books {
-        tx.insert_usages(book.ws.id, book.cycle.start, today, now, &book.new)?;
-        if book.changed {
-            changed.push(book.ws.slug.clone());
+        let book = &mut books[i];
+        let recorded = book.record(tx, usage, now, alerts, &mut queued)?;
+        if let Ok(r) = &recorded {
+            if !r.replayed {
+                new.push(NewUsage {
+                    workspace_id: book.ws.id,
+                    cycle_start: book.cycle.start,
+                    usage,
+                    draw: r.draw,
+                });
+            }
         }
+        results.push(recorded);
     }
+    tx.insert_usages(today, now, &new)?;
     Ok(Metered {
         results,
         queued,
-        changed,
+        changed: books
+            .into_iter()
+            .filter(|b| b.changed)
+            .map(|b| b.ws.slug)
+            .collect(),
     })
 }
 
-impl<'a> Book<'a> {
+impl Book {
     /// Decides one record against the books as the records before it left them.
     fn record(
         &mut self,
         tx: &mut dyn Tx,
-        usage: &'a ValidUsage,
+        usage: &ValidUsage,
         now: At,
         alerts: &Alerts,
         queued: &mut bool,
@@ -328,7 +356,6 @@ impl<'a> Book<'a> {
                 draw: drawn,
             },
         );
-        self.new.push((usage, drawn));
         self.changed = true;
         // The answer is what the next read will show, worked out rather than read back.
         Ok(Ok(UsageResponse {

@@ -173,41 +173,78 @@ impl CycleTotals {
     }
 }
 
-/// What a group of one workspace's usage records adds up to, as a store
-/// writes it: the sum of their draws, and each feature's part (one entry a
-/// feature, first seen first).
+/// A usage record to store: its workspace, its cycle, what it asked and how it was drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageSums {
-    pub drawn: Draw,
-    pub by_feature: Vec<FeatureUsage>,
+pub struct NewUsage<'a> {
+    pub workspace_id: i64,
+    pub cycle_start: NaiveDate,
+    pub usage: &'a ValidUsage,
+    pub draw: Draw,
 }
 
-impl UsageSums {
+/// What a group of usage records adds up to, as a store writes it: the sum
+/// of the draws of each workspace's cycle, and of each feature in it (first
+/// seen first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageSums<'a> {
+    /// Workspace, cycle start, what was drawn.
+    pub cycles: Vec<(i64, NaiveDate, Draw)>,
+    /// Workspace, cycle start, the feature's usage.
+    pub features: Vec<(i64, NaiveDate, FeatureSum<'a>)>,
+}
+
+/// One feature's part of a group: credits from every source, of those flex
+/// credits, and what they cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureSum<'a> {
+    pub feature: &'a Feature,
+    pub credits: Credits,
+    pub flex: Credits,
+    pub flex_cost: Money,
+}
+
+impl<'a> UsageSums<'a> {
     /// The sums of `records`.
-    pub fn of(records: &[(&ValidUsage, Draw)]) -> UsageSums {
-        let mut sum = CycleTotals::default();
-        let mut by_feature: Vec<FeatureUsage> = Vec::new();
-        for (usage, draw) in records {
-            sum = sum.with(draw);
-            let entry = match by_feature.iter_mut().find(|f| f.feature == usage.feature) {
-                Some(entry) => entry,
-                None => {
-                    by_feature.push(FeatureUsage {
-                        feature: usage.feature.clone(),
-                        credits: Credits::ZERO,
-                        flex_credits: Credits::ZERO,
-                        flex_spend: Money::ZERO,
-                    });
-                    by_feature.last_mut().expect("just pushed")
-                }
-            };
-            entry.credits = entry.credits + usage.credits;
-            entry.flex_credits = entry.flex_credits + draw.flex;
-            entry.flex_spend = entry.flex_spend + draw.flex_cost;
+    pub fn of(records: &[NewUsage<'a>]) -> UsageSums<'a> {
+        use std::collections::HashMap;
+        let mut cycles: Vec<(i64, NaiveDate, CycleTotals)> = Vec::new();
+        let mut cycle_at: HashMap<(i64, NaiveDate), usize> = HashMap::new();
+        let mut features: Vec<(i64, NaiveDate, FeatureSum<'a>)> = Vec::new();
+        let mut feature_at: HashMap<(i64, NaiveDate, &Feature), usize> = HashMap::new();
+        for r in records {
+            let at = *cycle_at
+                .entry((r.workspace_id, r.cycle_start))
+                .or_insert_with(|| {
+                    cycles.push((r.workspace_id, r.cycle_start, CycleTotals::default()));
+                    cycles.len() - 1
+                });
+            cycles[at].2 = cycles[at].2.with(&r.draw);
+            let at = *feature_at
+                .entry((r.workspace_id, r.cycle_start, &r.usage.feature))
+                .or_insert_with(|| {
+                    features.push((
+                        r.workspace_id,
+                        r.cycle_start,
+                        FeatureSum {
+                            feature: &r.usage.feature,
+                            credits: Credits::ZERO,
+                            flex: Credits::ZERO,
+                            flex_cost: Money::ZERO,
+                        },
+                    ));
+                    features.len() - 1
+                });
+            let f = &mut features[at].2;
+            f.credits = f.credits + r.usage.credits;
+            f.flex = f.flex + r.draw.flex;
+            f.flex_cost = f.flex_cost + r.draw.flex_cost;
         }
         UsageSums {
-            drawn: sum.drawn(),
-            by_feature,
+            cycles: cycles
+                .into_iter()
+                .map(|(ws, start, sum)| (ws, start, sum.drawn()))
+                .collect(),
+            features,
         }
     }
 }

@@ -3,12 +3,12 @@
 use super::SignIn;
 use super::{
     AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant, NewDelivery,
-    NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook, UsageLine,
-    UserRow, WorkspaceRow,
+    NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
+    UsageLine, UserRow, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, BillingCycle, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage,
-    FlexSettings, Money, Plan, Role, Statement, ValidUsage, WorkspaceLink,
+    ActivityEntry, BillingCycle, Credits, DaySpend, Delivery, EventType, FeatureUsage,
+    FlexSettings, Money, Plan, Role, Statement, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -49,27 +49,23 @@ pub trait Tx {
         workspace_id: i64,
         cycle_start: NaiveDate,
     ) -> StoreResult<CycleTotals>;
-    /// The records stored under any of `keys`, by key.
+    /// The running totals of each of `cycles` (workspace, cycle start), in
+    /// that order, in one go where the store can.
+    fn cycle_totals_of(&mut self, cycles: &[(i64, NaiveDate)]) -> StoreResult<Vec<CycleTotals>>;
+    /// The records stored under any of `keys` (workspace, idempotency key).
     fn usage_by_keys(
         &mut self,
-        workspace_id: i64,
-        keys: &[&str],
-    ) -> StoreResult<HashMap<String, StoredUsage>>;
+        keys: &[(i64, &str)],
+    ) -> StoreResult<HashMap<(i64, String), StoredUsage>>;
     /// The workspaces named by `slugs` (those that exist), in id order. In a
     /// write, each is locked, in that order: two transactions that lock
     /// several workspaces never wait on each other in a circle.
     fn lock_workspaces(&mut self, slugs: &[&str]) -> StoreResult<Vec<WorkspaceRow>>;
-    /// Stores usage records of one workspace (recorded `at`), in one go: adds
-    /// them to the cycle's running totals, their features' and `today`'s flex
-    /// spend, and takes their prepaid credits off the balance.
-    fn insert_usages(
-        &mut self,
-        workspace_id: i64,
-        cycle_start: NaiveDate,
-        today: NaiveDate,
-        at: At,
-        records: &[(&ValidUsage, Draw)],
-    ) -> StoreResult<()>;
+    /// Stores usage records (recorded `at`), in one go: adds them to their
+    /// cycles' running totals, their features' and `today`'s flex spend, and
+    /// takes their prepaid credits off the balances. A group holds one cycle
+    /// a workspace.
+    fn insert_usages(&mut self, today: NaiveDate, at: At, records: &[NewUsage]) -> StoreResult<()>;
     /// The cycle's usage by feature, one row a feature (never a scan of records), in no order.
     fn feature_totals(
         &mut self,

@@ -149,9 +149,13 @@ impl PgStore {
     /// async threads (see [`crate::store::Db::open`]).
     pub fn open(url: &str) -> OpenResult<PgStore> {
         let connector = std::sync::Arc::new(tls::Connector::new(url, &redact(url))?);
-        let pool_of = |size: u32| {
+        // Metering checks a connection by using it: a broken one fails its
+        // group (503, to be retried) and is dropped, rather than every group
+        // paying a round trip to test it first.
+        let pool_of = |size: u32, test: bool| {
             r2d2::Pool::builder()
                 .max_size(size)
+                .test_on_check_out(test)
                 .min_idle(Some(2))
                 .connection_timeout(CHECKOUT_TIMEOUT)
                 .build(Manager(connector.clone()))
@@ -164,8 +168,8 @@ impl PgStore {
                     format!("cannot connect to {}: {why}", redact(url))
                 })
         };
-        let pool = pool_of(POOL_SIZE)?;
-        let metering = pool_of(METERING_POOL_SIZE)?;
+        let pool = pool_of(POOL_SIZE, true)?;
+        let metering = pool_of(METERING_POOL_SIZE, false)?;
         let store = PgStore {
             announcements: notify::start_announcing(pool.clone())?,
             pool,

@@ -18,12 +18,12 @@ use crate::store::mapping::{self, Columns};
 use crate::store::SignIn;
 use crate::store::{
     e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
-    NewDelivery, NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
-    Tx, UsageLine, UsageSums, UserRow, WorkspaceRow,
+    NewDelivery, NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult, StoredUsage,
+    StoredWebhook, Tx, UsageLine, UsageSums, UserRow, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
-    FlexSnapshot, Money, Plan, Role, ValidUsage, WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, EventType, FeatureUsage, FlexSettings,
+    FlexSnapshot, Money, Plan, Role, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use postgres::types::ToSql;
@@ -251,18 +251,47 @@ impl Tx for PgTx<'_> {
         Ok(totals.unwrap_or_default())
     }
 
+    fn cycle_totals_of(&mut self, cycles: &[(i64, NaiveDate)]) -> StoreResult<Vec<CycleTotals>> {
+        let ids: Vec<i64> = cycles.iter().map(|c| c.0).collect();
+        let starts: Vec<NaiveDate> = cycles.iter().map(|c| c.1).collect();
+        let rows = self.query(
+            "SELECT t.workspace_id, t.cycle_start, t.included_e4, t.prepaid_e4, t.flex_e4,
+                    t.flex_cost_cents, t.blocked_version
+               FROM cycle_totals t
+               JOIN unnest($1::bigint[], $2::date[]) AS u(w, cs)
+                 ON t.workspace_id = u.w AND t.cycle_start = u.cs",
+            &[&ids, &starts],
+        )?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let key: (i64, NaiveDate) = (r.try_get("workspace_id")?, r.try_get("cycle_start")?);
+            found.insert(key, mapping::cycle_totals(r)?);
+        }
+        Ok(cycles
+            .iter()
+            .map(|c| found.get(c).copied().unwrap_or_default())
+            .collect())
+    }
+
     fn usage_by_keys(
         &mut self,
-        workspace_id: i64,
-        keys: &[&str],
-    ) -> StoreResult<HashMap<String, StoredUsage>> {
+        keys: &[(i64, &str)],
+    ) -> StoreResult<HashMap<(i64, String), StoredUsage>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let names: Vec<&str> = keys.iter().map(|k| k.1).collect();
         let rows = self.query(
-            "SELECT idempotency_key, credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
-               FROM usage_events WHERE workspace_id = $1 AND idempotency_key = ANY($2)",
-            &[&workspace_id, &keys],
+            "SELECT e.workspace_id, e.idempotency_key, e.credits_e4, e.feature, e.included_e4,
+                    e.prepaid_e4, e.flex_e4, e.flex_cost_cents
+               FROM usage_events e
+               JOIN unnest($1::bigint[], $2::text[]) AS u(w, k)
+                 ON e.workspace_id = u.w AND e.idempotency_key = u.k",
+            &[&ids, &names],
         )?;
         rows.iter()
-            .map(|r| Ok((r.try_get("idempotency_key")?, mapping::stored_usage(r)?)))
+            .map(|r| {
+                let key = (r.try_get("workspace_id")?, r.try_get("idempotency_key")?);
+                Ok((key, mapping::stored_usage(r)?))
+            })
             .collect()
     }
 
@@ -276,105 +305,128 @@ impl Tx for PgTx<'_> {
         self.all(sql, &[&slugs], mapping::workspace)
     }
 
-    fn insert_usages(
-        &mut self,
-        workspace_id: i64,
-        cycle_start: NaiveDate,
-        today: NaiveDate,
-        at: At,
-        records: &[(&ValidUsage, Draw)],
-    ) -> StoreResult<()> {
+    fn insert_usages(&mut self, today: NaiveDate, at: At, records: &[NewUsage]) -> StoreResult<()> {
         if records.is_empty() {
             return Ok(());
         }
-        let column = |f: fn(&(&ValidUsage, Draw)) -> Credits| -> StoreResult<Vec<i64>> {
-            records.iter().map(|r| e4(f(r))).collect()
+        let ints = |f: &dyn Fn(&NewUsage) -> StoreResult<i64>| -> StoreResult<Vec<i64>> {
+            records.iter().map(f).collect()
         };
+        let ids = ints(&|r| Ok(r.workspace_id))?;
         let keys: Vec<&str> = records
             .iter()
-            .map(|(u, _)| u.idempotency_key.as_str())
+            .map(|r| r.usage.idempotency_key.as_str())
             .collect();
-        let features: Vec<&str> = records.iter().map(|(u, _)| u.feature.as_str()).collect();
-        let costs: Vec<i64> = records.iter().map(|(_, d)| d.flex_cost.cents()).collect();
-        let (credits, included, prepaid, flex) = (
-            column(|(u, _)| u.credits)?,
-            column(|(_, d)| d.included)?,
-            column(|(_, d)| d.prepaid)?,
-            column(|(_, d)| d.flex)?,
-        );
+        let starts: Vec<NaiveDate> = records.iter().map(|r| r.cycle_start).collect();
+        let credits = ints(&|r| e4(r.usage.credits))?;
+        let included = ints(&|r| e4(r.draw.included))?;
+        let prepaid = ints(&|r| e4(r.draw.prepaid))?;
+        let flex = ints(&|r| e4(r.draw.flex))?;
+        let costs = ints(&|r| Ok(r.draw.flex_cost.cents()))?;
+        let features: Vec<&str> = records.iter().map(|r| r.usage.feature.as_str()).collect();
         let sums = UsageSums::of(records);
-        let f_names: Vec<&str> = sums.by_feature.iter().map(|f| f.feature.as_str()).collect();
+        let f_ids: Vec<i64> = sums.features.iter().map(|f| f.0).collect();
+        let f_starts: Vec<NaiveDate> = sums.features.iter().map(|f| f.1).collect();
+        let f_names: Vec<&str> = sums.features.iter().map(|f| f.2.feature.as_str()).collect();
         let f_credits = sums
-            .by_feature
+            .features
             .iter()
-            .map(|f| e4(f.credits))
+            .map(|f| e4(f.2.credits))
             .collect::<StoreResult<Vec<_>>>()?;
         let f_flex = sums
-            .by_feature
+            .features
             .iter()
-            .map(|f| e4(f.flex_credits))
+            .map(|f| e4(f.2.flex))
             .collect::<StoreResult<Vec<_>>>()?;
         let f_costs: Vec<i64> = sums
-            .by_feature
+            .features
             .iter()
-            .map(|f| f.flex_spend.cents())
+            .map(|f| f.2.flex_cost.cents())
             .collect();
-        let drawn = sums.drawn;
-        // One statement, one round trip for the whole group, while the
-        // workspace's row is locked: the records, the cycle's running totals
-        // and its features', the prepaid balance and the day's flex spend.
+        let c_ids: Vec<i64> = sums.cycles.iter().map(|c| c.0).collect();
+        let c_starts: Vec<NaiveDate> = sums.cycles.iter().map(|c| c.1).collect();
+        let c_included = sums
+            .cycles
+            .iter()
+            .map(|c| e4(c.2.included))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let c_prepaid = sums
+            .cycles
+            .iter()
+            .map(|c| e4(c.2.prepaid))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let c_flex = sums
+            .cycles
+            .iter()
+            .map(|c| e4(c.2.flex))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let c_costs: Vec<i64> = sums.cycles.iter().map(|c| c.2.flex_cost.cents()).collect();
+        // One statement, one round trip for the whole group, while its
+        // workspaces' rows are locked: the records, the cycles' running
+        // totals and their features', the prepaid balances and the day's
+        // flex spend (one cycle a workspace in a group).
         self.execute(
             "WITH record AS (
                  INSERT INTO usage_events (workspace_id, idempotency_key, cycle_start, credits_e4, included_e4,
                                            prepaid_e4, flex_e4, flex_cost_cents, recorded_at, feature)
-                 SELECT $1, k, $3, c, i, p, f, m, $10, ft
-                   FROM unnest($2::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
-                               $8::bigint[], $11::text[]) AS u(k, c, i, p, f, m, ft)
+                 SELECT w, k, cs, c, i, p, f, m, $1, ft
+                   FROM unnest($2::bigint[], $3::text[], $4::date[], $5::bigint[], $6::bigint[],
+                               $7::bigint[], $8::bigint[], $9::bigint[], $10::text[])
+                        AS u(w, k, cs, c, i, p, f, m, ft)
              ), by_feature AS (
-                 INSERT INTO feature_totals AS f (workspace_id, cycle_start, feature, credits_e4, flex_e4, flex_cost_cents)
-                 SELECT $1, $3, ft, c, fl, m
-                   FROM unnest($12::text[], $13::bigint[], $14::bigint[], $15::bigint[]) AS u(ft, c, fl, m)
+                 INSERT INTO feature_totals AS t (workspace_id, cycle_start, feature, credits_e4, flex_e4, flex_cost_cents)
+                 SELECT w, cs, ft, c, fl, m
+                   FROM unnest($11::bigint[], $12::date[], $13::text[], $14::bigint[], $15::bigint[],
+                               $16::bigint[]) AS u(w, cs, ft, c, fl, m)
                  ON CONFLICT (workspace_id, cycle_start, feature) DO UPDATE SET
-                    credits_e4 = f.credits_e4 + excluded.credits_e4,
-                    flex_e4 = f.flex_e4 + excluded.flex_e4,
-                    flex_cost_cents = f.flex_cost_cents + excluded.flex_cost_cents
+                    credits_e4 = t.credits_e4 + excluded.credits_e4,
+                    flex_e4 = t.flex_e4 + excluded.flex_e4,
+                    flex_cost_cents = t.flex_cost_cents + excluded.flex_cost_cents
              ), totals AS (
                  INSERT INTO cycle_totals AS t (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
-                 VALUES ($1, $3, $16, $17, $18, $19)
+                 SELECT w, cs, i, p, f, m
+                   FROM unnest($17::bigint[], $18::date[], $19::bigint[], $20::bigint[], $21::bigint[],
+                               $22::bigint[]) AS u(w, cs, i, p, f, m)
                  ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET
                     included_e4 = t.included_e4 + excluded.included_e4,
                     prepaid_e4 = t.prepaid_e4 + excluded.prepaid_e4,
                     flex_e4 = t.flex_e4 + excluded.flex_e4,
                     flex_cost_cents = t.flex_cost_cents + excluded.flex_cost_cents
              ), balance AS (
-                 UPDATE workspaces SET prepaid_e4 = prepaid_e4 - $17 WHERE id = $1 AND $17 <> 0
+                 UPDATE workspaces ws SET prepaid_e4 = ws.prepaid_e4 - u.p
+                   FROM unnest($17::bigint[], $20::bigint[]) AS u(w, p)
+                  WHERE ws.id = u.w AND u.p <> 0
              ), day AS (
                  INSERT INTO daily_flex AS d (workspace_id, day, flex_cost_cents)
-                 SELECT $1, $9, $19 WHERE $19 > 0
+                 SELECT w, $23, m FROM unnest($17::bigint[], $22::bigint[]) AS u(w, m) WHERE m > 0
                  ON CONFLICT (workspace_id, day) DO UPDATE SET
                     flex_cost_cents = d.flex_cost_cents + excluded.flex_cost_cents
              )
              SELECT 1",
             &[
-                &workspace_id,
+                &at,
+                &ids,
                 &keys,
-                &cycle_start,
+                &starts,
                 &credits,
                 &included,
                 &prepaid,
                 &flex,
                 &costs,
-                &today,
-                &at,
                 &features,
+                &f_ids,
+                &f_starts,
                 &f_names,
                 &f_credits,
                 &f_flex,
                 &f_costs,
-                &e4(drawn.included)?,
-                &e4(drawn.prepaid)?,
-                &e4(drawn.flex)?,
-                &drawn.flex_cost.cents(),
+                &c_ids,
+                &c_starts,
+                &c_included,
+                &c_prepaid,
+                &c_flex,
+                &c_costs,
+                &today,
             ],
         )?;
         Ok(())

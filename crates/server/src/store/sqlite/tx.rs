@@ -9,12 +9,12 @@ use crate::store::mapping::{self, Columns};
 use crate::store::SignIn;
 use crate::store::{
     at_text, e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
-    NewDelivery, NewStatement, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
-    Tx, UsageLine, UsageSums, UserRow, WorkspaceRow,
+    NewDelivery, NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult, StoredUsage,
+    StoredWebhook, Tx, UsageLine, UsageSums, UserRow, WorkspaceRow,
 };
 use billing_domain::{
-    ActivityEntry, Credits, DaySpend, Delivery, Draw, EventType, FeatureUsage, FlexSettings,
-    FlexSnapshot, Money, Plan, Role, ValidUsage, WorkspaceLink,
+    ActivityEntry, Credits, DaySpend, Delivery, EventType, FeatureUsage, FlexSettings,
+    FlexSnapshot, Money, Plan, Role, WorkspaceLink,
 };
 use chrono::NaiveDate;
 use rusqlite::{named_params, params, Connection, Params};
@@ -205,21 +205,26 @@ impl Tx for SqliteTx<'_> {
         Ok(totals.unwrap_or_default())
     }
 
+    fn cycle_totals_of(&mut self, cycles: &[(i64, NaiveDate)]) -> StoreResult<Vec<CycleTotals>> {
+        cycles
+            .iter()
+            .map(|&(workspace_id, start)| self.cycle_totals(workspace_id, start))
+            .collect()
+    }
+
     fn usage_by_keys(
         &mut self,
-        workspace_id: i64,
-        keys: &[&str],
-    ) -> StoreResult<HashMap<String, StoredUsage>> {
+        keys: &[(i64, &str)],
+    ) -> StoreResult<HashMap<(i64, String), StoredUsage>> {
         let mut found = HashMap::new();
-        for key in keys {
-            let stored = self.first(
-                "SELECT credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
-                   FROM usage_events WHERE workspace_id = ?1 AND idempotency_key = ?2",
-                params![workspace_id, key],
-                mapping::stored_usage,
-            )?;
-            if let Some(stored) = stored {
-                found.insert(key.to_string(), stored);
+        let mut select = self.0.prepare_cached(
+            "SELECT credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
+               FROM usage_events WHERE workspace_id = ?1 AND idempotency_key = ?2",
+        )?;
+        for &(workspace_id, key) in keys {
+            let mut rows = select.query(params![workspace_id, key])?;
+            if let Some(row) = rows.next()? {
+                found.insert((workspace_id, key.to_string()), mapping::stored_usage(row)?);
             }
         }
         Ok(found)
@@ -235,18 +240,10 @@ impl Tx for SqliteTx<'_> {
         Ok(found)
     }
 
-    fn insert_usages(
-        &mut self,
-        workspace_id: i64,
-        cycle_start: NaiveDate,
-        today: NaiveDate,
-        at: At,
-        records: &[(&ValidUsage, Draw)],
-    ) -> StoreResult<()> {
+    fn insert_usages(&mut self, today: NaiveDate, at: At, records: &[NewUsage]) -> StoreResult<()> {
         if records.is_empty() {
             return Ok(());
         }
-        let cycle = cycle_start.to_string();
         let recorded_at = at_text(at);
         {
             let mut insert = self.0.prepare_cached(
@@ -254,24 +251,24 @@ impl Tx for SqliteTx<'_> {
                                            prepaid_e4, flex_e4, flex_cost_cents, recorded_at, feature)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
-            for (usage, draw) in records {
+            for r in records {
                 insert.execute(params![
-                    workspace_id,
-                    usage.idempotency_key,
-                    cycle,
-                    e4(usage.credits)?,
-                    e4(draw.included)?,
-                    e4(draw.prepaid)?,
-                    e4(draw.flex)?,
-                    draw.flex_cost.cents(),
+                    r.workspace_id,
+                    r.usage.idempotency_key,
+                    r.cycle_start.to_string(),
+                    e4(r.usage.credits)?,
+                    e4(r.draw.included)?,
+                    e4(r.draw.prepaid)?,
+                    e4(r.draw.flex)?,
+                    r.draw.flex_cost.cents(),
                     recorded_at,
-                    usage.feature.as_str()
+                    r.usage.feature.as_str()
                 ])?;
             }
         }
         // The running totals, once for the whole group.
         let sums = UsageSums::of(records);
-        for f in &sums.by_feature {
+        for (workspace_id, start, f) in &sums.features {
             self.execute(
                 "INSERT INTO feature_totals (workspace_id, cycle_start, feature, credits_e4, flex_e4, flex_cost_cents)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -281,39 +278,48 @@ impl Tx for SqliteTx<'_> {
                     flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
                 params![
                     workspace_id,
-                    cycle,
+                    start.to_string(),
                     f.feature.as_str(),
                     e4(f.credits)?,
-                    e4(f.flex_credits)?,
-                    f.flex_spend.cents()
+                    e4(f.flex)?,
+                    f.flex_cost.cents()
                 ],
             )?;
         }
-        let drawn = sums.drawn;
-        let (included, prepaid, flex) = (e4(drawn.included)?, e4(drawn.prepaid)?, e4(drawn.flex)?);
-        self.execute(
-            "INSERT INTO cycle_totals (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET
-                included_e4 = included_e4 + excluded.included_e4,
-                prepaid_e4 = prepaid_e4 + excluded.prepaid_e4,
-                flex_e4 = flex_e4 + excluded.flex_e4,
-                flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
-            params![workspace_id, cycle, included, prepaid, flex, drawn.flex_cost.cents()],
-        )?;
-        if prepaid != 0 {
+        for (workspace_id, start, drawn) in &sums.cycles {
+            let (included, prepaid, flex) =
+                (e4(drawn.included)?, e4(drawn.prepaid)?, e4(drawn.flex)?);
             self.execute(
-                "UPDATE workspaces SET prepaid_e4 = prepaid_e4 - ?2 WHERE id = ?1",
-                params![workspace_id, prepaid],
-            )?;
-        }
-        if drawn.flex_cost > Money::ZERO {
-            self.execute(
-                "INSERT INTO daily_flex (workspace_id, day, flex_cost_cents) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (workspace_id, day) DO UPDATE SET
+                "INSERT INTO cycle_totals (workspace_id, cycle_start, included_e4, prepaid_e4, flex_e4, flex_cost_cents)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (workspace_id, cycle_start) DO UPDATE SET
+                    included_e4 = included_e4 + excluded.included_e4,
+                    prepaid_e4 = prepaid_e4 + excluded.prepaid_e4,
+                    flex_e4 = flex_e4 + excluded.flex_e4,
                     flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
-                params![workspace_id, today.to_string(), drawn.flex_cost.cents()],
+                params![
+                    workspace_id,
+                    start.to_string(),
+                    included,
+                    prepaid,
+                    flex,
+                    drawn.flex_cost.cents()
+                ],
             )?;
+            if prepaid != 0 {
+                self.execute(
+                    "UPDATE workspaces SET prepaid_e4 = prepaid_e4 - ?2 WHERE id = ?1",
+                    params![workspace_id, prepaid],
+                )?;
+            }
+            if drawn.flex_cost > Money::ZERO {
+                self.execute(
+                    "INSERT INTO daily_flex (workspace_id, day, flex_cost_cents) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (workspace_id, day) DO UPDATE SET
+                        flex_cost_cents = flex_cost_cents + excluded.flex_cost_cents",
+                    params![workspace_id, today.to_string(), drawn.flex_cost.cents()],
+                )?;
+            }
         }
         Ok(())
     }
