@@ -257,9 +257,11 @@ impl Tx for PgTx<'_> {
         let rows = self.query(
             "SELECT t.workspace_id, t.cycle_start, t.included_e4, t.prepaid_e4, t.flex_e4,
                     t.flex_cost_cents, t.blocked_version
-               FROM cycle_totals t
-               JOIN unnest($1::bigint[], $2::date[]) AS u(w, cs)
-                 ON t.workspace_id = u.w AND t.cycle_start = u.cs",
+               FROM unnest($1::bigint[], $2::date[]) AS u(w, cs)
+               CROSS JOIN LATERAL (
+                   SELECT * FROM cycle_totals x WHERE x.workspace_id = u.w AND x.cycle_start = u.cs
+                   LIMIT 1
+               ) t",
             &[&ids, &starts],
         )?;
         let mut found = HashMap::with_capacity(rows.len());
@@ -280,11 +282,16 @@ impl Tx for PgTx<'_> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let names: Vec<&str> = keys.iter().map(|k| k.1).collect();
         let rows = self.query(
+            // A lookup by the unique key for each (LATERAL, and LIMIT keeps
+            // it from being pulled up): a plain join lets the planner hash
+            // the whole table instead.
             "SELECT e.workspace_id, e.idempotency_key, e.credits_e4, e.feature, e.included_e4,
                     e.prepaid_e4, e.flex_e4, e.flex_cost_cents
-               FROM usage_events e
-               JOIN unnest($1::bigint[], $2::text[]) AS u(w, k)
-                 ON e.workspace_id = u.w AND e.idempotency_key = u.k",
+               FROM unnest($1::bigint[], $2::text[]) AS u(w, k)
+               CROSS JOIN LATERAL (
+                   SELECT * FROM usage_events x WHERE x.workspace_id = u.w AND x.idempotency_key = u.k
+                   LIMIT 1
+               ) e",
             &[&ids, &names],
         )?;
         rows.iter()
