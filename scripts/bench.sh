@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The benchmark: builds release, measures page weight, time to a usable card,
 # interactions, API reads, metering (group commit against one transaction per
-# request), metering on PostgreSQL with one and two servers (a throwaway
+# request), metering on PostgreSQL with one and two servers (group commit
+# beside one transaction per request), batch ingest on SQLite and PostgreSQL,
+# the hot workspace on SQLite and one and two PostgreSQL servers (a throwaway
 # cluster on a loopback port, removed at the end), flat cost at 0 / 100,000 /
-# 1,000,000 records and peak memory, in one run on loopback. Prints one table
+# 1,000,000 records and peak memory, in one run on loopback; after each
+# metering run it checks the cap and the running totals. Prints one table
 # and writes docs/performance.md. Not part of the test command. Takes about
-# 10 minutes once built.
+# 13 minutes once built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --bench
