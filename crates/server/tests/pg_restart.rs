@@ -171,7 +171,7 @@ async fn postgres_restarted_under_load_answers_503_reconnects_and_loses_nothing(
     for c in clients {
         c.await.unwrap();
     }
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     assert!(
         seen.unexpected.is_empty(),
         "{:?}",
