@@ -232,9 +232,6 @@ fn meter_in(
         .map(|(i, b)| (b.ws.id, i))
         .collect();
     let cycles: Vec<(i64, NaiveDate)> = books.iter().map(|b| (b.ws.id, b.cycle.start)).collect();
-    for (book, totals) in books.iter_mut().zip(tx.cycle_totals_of(&cycles)?) {
-        book.totals = totals;
-    }
     let keys: Vec<(i64, &str)> = records
         .iter()
         .filter_map(|(slug, usage)| {
@@ -242,7 +239,11 @@ fn meter_in(
             Some((book.ws.id, usage.idempotency_key.as_str()))
         })
         .collect();
-    for ((workspace_id, key), stored) in tx.usage_by_keys(&keys)? {
+    let read = tx.metering_reads(&cycles, &keys)?;
+    for (book, totals) in books.iter_mut().zip(read.totals) {
+        book.totals = totals;
+    }
+    for ((workspace_id, key), stored) in read.stored {
         if let Some(&i) = by_id.get(&workspace_id) {
             books[i].stored.insert(key, stored);
         }

@@ -173,6 +173,15 @@ impl CycleTotals {
     }
 }
 
+/// What a metering group reads under its locks ([`crate::store::Tx::metering_reads`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeteringReads {
+    /// The running totals of each cycle asked for, in the order asked.
+    pub totals: Vec<CycleTotals>,
+    /// The records stored under the keys asked for, by workspace and key.
+    pub stored: std::collections::HashMap<(i64, String), StoredUsage>,
+}
+
 /// A usage record to store: its workspace, its cycle, what it asked and how it was drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUsage<'a> {

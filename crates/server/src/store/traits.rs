@@ -2,8 +2,8 @@
 
 use super::SignIn;
 use super::{
-    AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant, NewDelivery,
-    NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult, StoredUsage, StoredWebhook,
+    AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant, MeteringReads,
+    NewDelivery, NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult, StoredWebhook,
     UsageLine, UserRow, WorkspaceRow,
 };
 use billing_domain::{
@@ -11,7 +11,6 @@ use billing_domain::{
     FlexSettings, Money, Plan, Role, Statement, WorkspaceLink,
 };
 use chrono::NaiveDate;
-use std::collections::HashMap;
 use std::future::Future;
 
 /// One transaction. Every method reads or writes inside it; it commits when
@@ -49,14 +48,15 @@ pub trait Tx {
         workspace_id: i64,
         cycle_start: NaiveDate,
     ) -> StoreResult<CycleTotals>;
-    /// The running totals of each of `cycles` (workspace, cycle start), in
-    /// that order, in one go where the store can.
-    fn cycle_totals_of(&mut self, cycles: &[(i64, NaiveDate)]) -> StoreResult<Vec<CycleTotals>>;
-    /// The records stored under any of `keys` (workspace, idempotency key).
-    fn usage_by_keys(
+    /// What metering a group reads once its workspaces are locked, in one go
+    /// where the store can: the running totals of each of `cycles`
+    /// (workspace, cycle start), in that order, and the records stored under
+    /// any of `keys` (workspace, idempotency key).
+    fn metering_reads(
         &mut self,
+        cycles: &[(i64, NaiveDate)],
         keys: &[(i64, &str)],
-    ) -> StoreResult<HashMap<(i64, String), StoredUsage>>;
+    ) -> StoreResult<MeteringReads>;
     /// The workspaces named by `slugs` (those that exist), in id order. In a
     /// write, each is locked, in that order: two transactions that lock
     /// several workspaces never wait on each other in a circle.

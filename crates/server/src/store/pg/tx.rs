@@ -18,7 +18,7 @@ use crate::store::mapping::{self, Columns};
 use crate::store::SignIn;
 use crate::store::{
     e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
-    NewDelivery, NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult, StoredUsage,
+    MeteringReads, NewDelivery, NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult,
     StoredWebhook, Tx, UsageLine, UsageSums, UserRow, WorkspaceRow,
 };
 use billing_domain::{
@@ -251,55 +251,58 @@ impl Tx for PgTx<'_> {
         Ok(totals.unwrap_or_default())
     }
 
-    fn cycle_totals_of(&mut self, cycles: &[(i64, NaiveDate)]) -> StoreResult<Vec<CycleTotals>> {
+    fn metering_reads(
+        &mut self,
+        cycles: &[(i64, NaiveDate)],
+        keys: &[(i64, &str)],
+    ) -> StoreResult<MeteringReads> {
         let ids: Vec<i64> = cycles.iter().map(|c| c.0).collect();
         let starts: Vec<NaiveDate> = cycles.iter().map(|c| c.1).collect();
+        let key_ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let names: Vec<&str> = keys.iter().map(|k| k.1).collect();
+        // One round trip while the locks are held: the totals (part 0) and the
+        // records under the keys (part 1), each by an index lookup (LATERAL,
+        // with LIMIT so that it is not pulled up into a join that would hash
+        // the whole table instead).
         let rows = self.query(
-            "SELECT t.workspace_id, t.cycle_start, t.included_e4, t.prepaid_e4, t.flex_e4,
-                    t.flex_cost_cents, t.blocked_version
+            "SELECT 0 AS part, t.workspace_id, t.cycle_start, NULL::text AS idempotency_key,
+                    t.included_e4, t.prepaid_e4, t.flex_e4, t.flex_cost_cents, t.blocked_version,
+                    NULL::bigint AS credits_e4, NULL::text AS feature
                FROM unnest($1::bigint[], $2::date[]) AS u(w, cs)
                CROSS JOIN LATERAL (
                    SELECT * FROM cycle_totals x WHERE x.workspace_id = u.w AND x.cycle_start = u.cs
                    LIMIT 1
-               ) t",
-            &[&ids, &starts],
-        )?;
-        let mut found = HashMap::with_capacity(rows.len());
-        for r in &rows {
-            let key: (i64, NaiveDate) = (r.try_get("workspace_id")?, r.try_get("cycle_start")?);
-            found.insert(key, mapping::cycle_totals(r)?);
-        }
-        Ok(cycles
-            .iter()
-            .map(|c| found.get(c).copied().unwrap_or_default())
-            .collect())
-    }
-
-    fn usage_by_keys(
-        &mut self,
-        keys: &[(i64, &str)],
-    ) -> StoreResult<HashMap<(i64, String), StoredUsage>> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let names: Vec<&str> = keys.iter().map(|k| k.1).collect();
-        let rows = self.query(
-            // A lookup by the unique key for each (LATERAL, and LIMIT keeps
-            // it from being pulled up): a plain join lets the planner hash
-            // the whole table instead.
-            "SELECT e.workspace_id, e.idempotency_key, e.credits_e4, e.feature, e.included_e4,
-                    e.prepaid_e4, e.flex_e4, e.flex_cost_cents
-               FROM unnest($1::bigint[], $2::text[]) AS u(w, k)
+               ) t
+             UNION ALL
+             SELECT 1, e.workspace_id, NULL, e.idempotency_key,
+                    e.included_e4, e.prepaid_e4, e.flex_e4, e.flex_cost_cents, NULL,
+                    e.credits_e4, e.feature
+               FROM unnest($3::bigint[], $4::text[]) AS u(w, k)
                CROSS JOIN LATERAL (
                    SELECT * FROM usage_events x WHERE x.workspace_id = u.w AND x.idempotency_key = u.k
                    LIMIT 1
                ) e",
-            &[&ids, &names],
+            &[&ids, &starts, &key_ids, &names],
         )?;
-        rows.iter()
-            .map(|r| {
-                let key = (r.try_get("workspace_id")?, r.try_get("idempotency_key")?);
-                Ok((key, mapping::stored_usage(r)?))
-            })
-            .collect()
+        let mut totals = HashMap::new();
+        let mut stored = HashMap::new();
+        for r in &rows {
+            let workspace_id: i64 = r.try_get("workspace_id")?;
+            if r.try_get::<_, i32>("part")? == 0 {
+                let start: NaiveDate = r.try_get("cycle_start")?;
+                totals.insert((workspace_id, start), mapping::cycle_totals(r)?);
+            } else {
+                let key: String = r.try_get("idempotency_key")?;
+                stored.insert((workspace_id, key), mapping::stored_usage(r)?);
+            }
+        }
+        Ok(MeteringReads {
+            totals: cycles
+                .iter()
+                .map(|c| totals.get(c).copied().unwrap_or_default())
+                .collect(),
+            stored,
+        })
     }
 
     fn lock_workspaces(&mut self, slugs: &[&str]) -> StoreResult<Vec<WorkspaceRow>> {

@@ -9,7 +9,7 @@ use crate::store::mapping::{self, Columns};
 use crate::store::SignIn;
 use crate::store::{
     at_text, e4, roles_sql, AfterAttempt, At, Attempt, AuditLine, CycleTotals, DueDelivery, Grant,
-    NewDelivery, NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult, StoredUsage,
+    MeteringReads, NewDelivery, NewStatement, NewUsage, NewWorkspace, StoreError, StoreResult,
     StoredWebhook, Tx, UsageLine, UsageSums, UserRow, WorkspaceRow,
 };
 use billing_domain::{
@@ -205,18 +205,16 @@ impl Tx for SqliteTx<'_> {
         Ok(totals.unwrap_or_default())
     }
 
-    fn cycle_totals_of(&mut self, cycles: &[(i64, NaiveDate)]) -> StoreResult<Vec<CycleTotals>> {
-        cycles
+    fn metering_reads(
+        &mut self,
+        cycles: &[(i64, NaiveDate)],
+        keys: &[(i64, &str)],
+    ) -> StoreResult<MeteringReads> {
+        let totals = cycles
             .iter()
             .map(|&(workspace_id, start)| self.cycle_totals(workspace_id, start))
-            .collect()
-    }
-
-    fn usage_by_keys(
-        &mut self,
-        keys: &[(i64, &str)],
-    ) -> StoreResult<HashMap<(i64, String), StoredUsage>> {
-        let mut found = HashMap::new();
+            .collect::<StoreResult<_>>()?;
+        let mut stored = HashMap::new();
         let mut select = self.0.prepare_cached(
             "SELECT credits_e4, feature, included_e4, prepaid_e4, flex_e4, flex_cost_cents
                FROM usage_events WHERE workspace_id = ?1 AND idempotency_key = ?2",
@@ -224,10 +222,10 @@ impl Tx for SqliteTx<'_> {
         for &(workspace_id, key) in keys {
             let mut rows = select.query(params![workspace_id, key])?;
             if let Some(row) = rows.next()? {
-                found.insert((workspace_id, key.to_string()), mapping::stored_usage(row)?);
+                stored.insert((workspace_id, key.to_string()), mapping::stored_usage(row)?);
             }
         }
-        Ok(found)
+        Ok(MeteringReads { totals, stored })
     }
 
     fn lock_workspaces(&mut self, slugs: &[&str]) -> StoreResult<Vec<WorkspaceRow>> {
