@@ -15,6 +15,8 @@ suites = {
     "forged requests, sessions, headers, races, audit": "security.rs",
     "the OpenAPI document lists every route": "openapi.rs",
     "two server processes on one database": "scale_out.rs",
+    "batch metering and group commit: order, the cap, a SIGKILL mid-batch": "batch.rs",
+    "PostgreSQL stopped and started under load": "pg_restart.rs",
     "live usage over Server-Sent Events": "live.rs",
     "webhooks, email, the outbox and its retries": "alerts.rs",
     "the edges: webhook addresses, slow and greedy clients, streams, probes": "edges.rs",
