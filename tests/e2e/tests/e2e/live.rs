@@ -149,11 +149,47 @@ async fn the_forecast_and_its_chart_follow_the_spend() {
             .await;
         let name = chart.attr("aria-label").await.unwrap().unwrap_or_default();
         assert!(name.contains("the cap is $100.00"), "{name}");
+        assert!(
+            name.contains("at this rate the cap is reached around"),
+            "the projection stops at the cap: {name}"
+        );
         p.check("forecast").await;
+
         // Once the cap is reached there is nothing to forecast.
         assert_eq!(p.app.meter("acme", "20").await.0, 200); // $100
         p.with_text("alert", "Flex cap reached").await;
         p.gone("status", Name::Contains("At this rate")).await;
+
+        // Globex, $960.00 of its $1,200.00 cap on the first day: the
+        // projection runs far past the cap by the reset, yet the scale is the
+        // cap's, so the spend is drawn at 80% of the height, not flat.
+        assert_eq!(p.app.meter("globex", "600").await.0, 200);
+        p.sign_in("owner@acme.test", "globex").await;
+        let chart = p
+            .get(
+                "img",
+                Name::Contains("Flex spend this cycle by day: $960.00"),
+            )
+            .await;
+        let name = chart.attr("aria-label").await.unwrap().unwrap_or_default();
+        assert!(name.contains("the cap is $1,200.00"), "{name}");
+        let spend = chart
+            .find(thirtyfour::By::Css("polyline.spend-chart__spend"))
+            .await
+            .unwrap()
+            .attr("points")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        let last_y: i64 = spend
+            .rsplit(' ')
+            .next()
+            .and_then(|p| p.split(',').nth(1))
+            .and_then(|y| y.parse().ok())
+            .unwrap_or_else(|| panic!("points {spend:?}"));
+        // 960 high, $960.00 of $1,200.00: 192 from the top.
+        assert_eq!(last_y, 192, "the spend at 80% of the cap's height: {spend}");
+        p.check("forecast-globex").await;
     })
     .await;
 }
