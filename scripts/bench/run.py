@@ -774,4 +774,9 @@ def write(r):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        # The databases of the run (hundreds of MB after the 1,000,000-record fill).
+        import shutil
+        shutil.rmtree(WORK, ignore_errors=True)
