@@ -6,17 +6,12 @@
 mod common;
 
 use common::process::{free_port, spawn, Process};
-use common::{figure, fresh_db, open, send, state_of, Server};
+use common::{figure, fresh_db, open, send, state_of, Server, BULK};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// A workspace with far more included credits than any test uses (SQL for both stores).
-const BULK: &str = "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor,
-    included_e4, flex_rate_cents, prepaid_rate_cents)
-    VALUES ('bulk', 'Bulk', 'Growth', 'month', '2025-01-01', 100000000000000, 400, 300)";
 
 fn record(ws: &str, credits: &str, key: &str) -> Value {
     json!({"workspace": ws, "credits": credits, "idempotency_key": key})
@@ -305,19 +300,8 @@ async fn sixty_four_clients_at_the_cap_on_two_servers_with_batches_and_single_re
     let accepted = answered.iter().filter(|s| **s == 200).count();
     assert_eq!(accepted, 42, "exactly the room");
     let store = open(&db).await;
-    let billed = store
-        .number("SELECT SUM(flex_cost_cents) FROM usage_events")
-        .await
-        .unwrap();
+    let billed = common::billed_cents(&store).await;
     assert_eq!(billed, 117_600, "not one cent over the $1,200.00 cap");
-    let totals = store
-        .number("SELECT SUM(flex_cost_cents) FROM cycle_totals")
-        .await
-        .unwrap();
-    assert_eq!(
-        totals, billed,
-        "the running total is the sum of the records"
-    );
     figure(
         "records accepted at the cap, 64 clients with batches on two servers (exactly the room: 42)",
         accepted,

@@ -9,7 +9,7 @@
 mod common;
 
 use common::process::{free_port, spawn};
-use common::{figure, fresh_db, open};
+use common::{figure, fresh_db, open, BULK};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 use std::collections::HashSet;
@@ -17,11 +17,6 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Lots of included credits: every record is accepted while the database is up.
-const BULK: &str = "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor,
-    included_e4, flex_rate_cents, prepaid_rate_cents)
-    VALUES ('bulk', 'Bulk', 'Growth', 'month', '2025-01-01', 100000000000000, 400, 300)";
 
 fn cluster(action: &str, dir: &str) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/postgres.sh");

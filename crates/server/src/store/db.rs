@@ -20,8 +20,9 @@ impl Db {
     }
 
     /// Opens the store `spec` names and brings its schema up to date.
-    /// `write_batch` is SQLite's group-commit size; PostgreSQL commits each
-    /// request on its own and batches the flushes itself.
+    /// `write_batch` is the most writes one SQLite commit carries (a
+    /// metering group is one write); PostgreSQL commits each transaction on
+    /// its own, and metering groups its records before (`service/usage.rs`).
     pub async fn open(spec: &str, write_batch: usize) -> OpenResult<Db> {
         let spec = spec.to_string();
         tokio::task::spawn_blocking(move || {

@@ -117,6 +117,29 @@ pub const INITECH: &str =
     included_e4, flex_rate_cents, prepaid_rate_cents)
     VALUES ('initech', 'Initech', 'Growth', 'month', '2025-01-01', 0, 400, 300)";
 
+/// A workspace with far more included credits than any test uses (SQL for both stores).
+pub const BULK: &str = "INSERT INTO workspaces (slug, name, plan_name, plan_interval, plan_anchor,
+    included_e4, flex_rate_cents, prepaid_rate_cents)
+    VALUES ('bulk', 'Bulk', 'Growth', 'month', '2025-01-01', 100000000000000, 400, 300)";
+
+/// The flex cost of every usage record stored, in cents, once it is checked
+/// to be what the running totals say.
+pub async fn billed_cents(store: &Db) -> i64 {
+    let billed = store
+        .number("SELECT SUM(flex_cost_cents) FROM usage_events")
+        .await
+        .unwrap();
+    let totals = store
+        .number("SELECT SUM(flex_cost_cents) FROM cycle_totals")
+        .await
+        .unwrap();
+    assert_eq!(
+        totals, billed,
+        "the running total is the sum of the records"
+    );
+    billed
+}
+
 /// Whether the tests run on PostgreSQL (`BILLING_TEST_POSTGRES`) rather than SQLite.
 pub fn on_postgres() -> bool {
     std::env::var_os("BILLING_TEST_POSTGRES").is_some()
