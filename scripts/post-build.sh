@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Trunk post-build hook, release builds only: shrinks the .wasm with wasm-opt,
-# then writes a brotli (.br) and a gzip (.gz) copy of every file next to it,
-# which the server sends to browsers that accept them. Debug builds are left alone.
+# Trunk post-build hook. Every profile: splits the wasm into the first module
+# and the later ones (scripts/split-wasm.sh). Release builds then shrink every
+# module with wasm-opt -Oz (after the split: it must see the modules the
+# browser loads), and write a brotli (.br) and a gzip (.gz) copy of every
+# file next to it, which the server sends to browsers that accept them.
 set -euo pipefail
+bash "$(dirname "$0")/split-wasm.sh"
 [ "${TRUNK_PROFILE:-}" = "release" ] || exit 0
 if command -v wasm-opt >/dev/null; then
   for wasm in "$TRUNK_STAGING_DIR"/*.wasm; do

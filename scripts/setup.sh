@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing the project needs, skipping what is already there.
-#   scripts/setup.sh          build + run: wasm target, trunk, wasm-bindgen-cli, wasm-opt
+#   scripts/setup.sh          build + run: wasm target, trunk, wasm-bindgen-cli, wasm-split-cli, wasm-opt
 #   scripts/setup.sh --test   also Chromium, ChromeDriver and axe-core for the browser tests,
 #                             schemathesis (PyPI, in its own venv) for scripts/schemathesis.sh,
 #                             promtool (Debian's prometheus) to lint the metrics,
@@ -40,6 +40,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB_VERSION"
   say "installing wasm-bindgen-cli $WB_VERSION"
   # Without --locked: a yanked transitive dependency in its lock file would fail the install.
   cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+
+# wasm-split-cli splits the page's wasm at its #[lazy] functions (scripts/split-wasm.sh).
+WASM_SPLIT_VERSION=0.2.4
+if ! cargo install --list | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (about 2 minutes)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
 fi
 
 WASM_OPT="$TOOLS_DIR/node_modules/.bin/wasm-opt"

@@ -1,6 +1,7 @@
 //! The typed HTTP client of the billing API: one function per call, answering
 //! domain types or an [`ApiError`] the page can show.
 
+use crate::json;
 use billing_domain::{
     ActivityPage, AlertThresholds, BillingState, ChangeRequest, DeliveryLog, ErrorBody, FlexChange,
     FlexSettings, SessionInfo, SetCapRequest, StatementPage, ThresholdsRequest, WebhookInfo,
@@ -114,12 +115,14 @@ pub async fn sign_out() -> Result<Option<String>, ApiError> {
         struct SignedOut {
             redirect: Option<String>,
         }
-        return Ok(resp.json::<SignedOut>().await.ok().and_then(|s| s.redirect));
+        return Ok(json::read::<SignedOut>(&resp)
+            .await
+            .and_then(|s| s.redirect));
     }
     if resp.ok() || status == 401 {
         return Ok(None);
     }
-    Err(refusal(status, resp.json::<ErrorBody>().await.ok(), None))
+    Err(refusal(status, json::read::<ErrorBody>(&resp).await, None))
 }
 
 /// Applies `change`, made against the settings `against` (the page sends their
@@ -159,19 +162,18 @@ fn change_call(change: FlexChange, version: u64) -> (Verb, &'static str, String)
     let version = Some(version);
     let plain = ChangeRequest { version };
     let (verb, path, body) = match change {
-        FlexChange::Enable => (Verb::Post, "flex/enable", serde_json::to_string(&plain)),
-        FlexChange::Disable => (Verb::Post, "flex/disable", serde_json::to_string(&plain)),
-        FlexChange::RemoveCap => (Verb::Delete, "flex/cap", serde_json::to_string(&plain)),
+        FlexChange::Enable => (Verb::Post, "flex/enable", json::to_string(&plain)),
+        FlexChange::Disable => (Verb::Post, "flex/disable", json::to_string(&plain)),
+        FlexChange::RemoveCap => (Verb::Delete, "flex/cap", json::to_string(&plain)),
         FlexChange::SetCap(cap) => {
             let body = SetCapRequest {
                 cap: cap.plain(),
                 version,
             };
-            (Verb::Put, "flex/cap", serde_json::to_string(&body))
+            (Verb::Put, "flex/cap", json::to_string(&body))
         }
     };
-    // Serializing a struct of a string and a number cannot fail.
-    (verb, path, body.unwrap_or_default())
+    (verb, path, body)
 }
 
 /// Where alerts of `ws` go and what became of the latest (owners).
@@ -194,10 +196,9 @@ pub async fn thresholds(ws: &str) -> Result<AlertThresholds, ApiError> {
 
 /// Sets the notification thresholds of `ws` (owners).
 pub async fn set_thresholds(ws: &str, thresholds: Vec<u8>) -> Result<AlertThresholds, ApiError> {
-    let body = serde_json::to_string(&ThresholdsRequest {
+    let body = json::to_string(&ThresholdsRequest {
         thresholds: thresholds.into_iter().map(i64::from).collect(),
-    })
-    .unwrap_or_default();
+    });
     let request = Request::put(&url(ws, "alerts"))
         .header("Accept", "application/json")
         .header("Content-Type", "application/json")
@@ -211,10 +212,9 @@ pub async fn set_thresholds(ws: &str, thresholds: Vec<u8>) -> Result<AlertThresh
 /// Registers `url` as the webhook endpoint of `ws`; the answer holds the
 /// signing secret, this once.
 pub async fn set_webhook(ws: &str, url_text: &str) -> Result<WebhookInfo, ApiError> {
-    let body = serde_json::to_string(&WebhookRequest {
+    let body = json::to_string(&WebhookRequest {
         url: url_text.to_string(),
-    })
-    .unwrap_or_default();
+    });
     let request = Request::put(&url(ws, "webhook"))
         .header("Accept", "application/json")
         .header("Content-Type", "application/json")
@@ -237,7 +237,7 @@ pub async fn delete_webhook(ws: &str) -> Result<(), ApiError> {
         return Ok(());
     }
     let status = resp.status();
-    Err(refusal(status, resp.json::<ErrorBody>().await.ok(), None))
+    Err(refusal(status, json::read::<ErrorBody>(&resp).await, None))
 }
 
 /// Where the billing state of `ws` streams live (Server-Sent Events).
@@ -256,15 +256,18 @@ async fn answer<T: DeserializeOwned>(
     let resp = sent.map_err(|_| ApiError::Unreachable)?;
     let status = resp.status();
     if resp.ok() {
-        return resp.json::<T>().await.map_err(|_| ApiError::Failed {
-            code: "bad_response".into(),
-            message: "The billing service sent an answer this page can't read. Reload the page."
-                .into(),
-        });
+        return json::read::<T>(&resp)
+            .await
+            .ok_or_else(|| ApiError::Failed {
+                code: "bad_response".into(),
+                message:
+                    "The billing service sent an answer this page can't read. Reload the page."
+                        .into(),
+            });
     }
     Err(refusal(
         status,
-        resp.json::<ErrorBody>().await.ok(),
+        json::read::<ErrorBody>(&resp).await,
         against,
     ))
 }

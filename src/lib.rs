@@ -7,5 +7,6 @@ pub mod api;
 pub mod backend;
 pub mod components;
 pub mod hooks;
+pub mod json;
 pub mod pages;
 pub mod routes;

@@ -22,6 +22,9 @@ fn App() -> impl IntoView {
 }
 
 fn main() {
+    // Panic messages in the console while developing; a release build leaves
+    // the hook, and the formatting it pulls in, out of the page.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     mount_to_body(App);
 }

@@ -80,7 +80,7 @@ fn connect(follow: &Rc<Follow>) {
             let text = e
                 .dyn_ref::<MessageEvent>()
                 .and_then(|m| m.data().as_string());
-            if let Some(state) = text.and_then(|t| serde_json::from_str(&t).ok()) {
+            if let Some(state) = text.and_then(|t| crate::json::from_str(&t)) {
                 (f.on_state)(state);
             }
         })

@@ -31,10 +31,12 @@ pub fn BillingPage(ws: String) -> impl IntoView {
 
     // Only a change of mode re-renders the page; within a mode every part
     // follows the state on its own, so a refresh never resets what someone typed.
+    // The loaded page waits for the session too (both are fetched at once),
+    // so the header's session bar never arrives late and pushes the page down.
     let mode = Memo::new(move |_| {
         match (
             load_error.with(|e| matches!(e, Some(ApiError::SignedOut))),
-            shown.with(Option::is_some),
+            shown.with(Option::is_some) && session.with(Option::is_some),
             load_error.with(Option::is_some),
         ) {
             (true, _, _) => Mode::SignedOut,
@@ -107,7 +109,7 @@ fn Loaded(
     };
     view! {
         <header class="page__header">
-            // Nothing until the session arrives, and nothing if it fails.
+            // The page shows once the session is answered; nothing here if that failed.
             {move || {
                 session
                     .get()

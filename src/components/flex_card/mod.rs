@@ -4,6 +4,7 @@
 mod alerts;
 mod dialogs;
 mod history;
+mod later;
 mod off;
 mod on;
 mod statements;
@@ -11,13 +12,10 @@ mod thresholds;
 
 use crate::components::Preset;
 use crate::hooks::{use_billing, use_interval};
-use alerts::Alerts;
 use dialogs::{CardDialogs, Confirmations};
-use history::History;
 use leptos::prelude::*;
 use off::OffFace;
 use on::OnFace;
-use statements::Statements;
 
 /// How often the card's relative times ("2 minutes ago") are worded again.
 const TICK: std::time::Duration = std::time::Duration::from_secs(30);
@@ -37,6 +35,8 @@ pub fn FlexCard(
     let enabled = Memo::new(move |_| state.with(|s| s.flex.enabled));
     let can_manage = Memo::new(move |_| state.with(|s| s.viewer.can_manage));
     let live = billing.live();
+    // Worked out once for the forecast sentence, the meter and the chart.
+    let forecast = Memo::new(move |_| state.with(|s| s.forecast()));
     // One clock for the history's and the delivery log's "2 minutes ago".
     let now = RwSignal::new(billing.backend().now());
     use_interval(TICK, move || now.set(billing.backend().now()));
@@ -62,7 +62,7 @@ pub fn FlexCard(
     let face = move || {
         let managing = can_manage.get();
         if enabled.get() {
-            view! { <OnFace id=id managing=managing confirmations=confirmations /> }.into_any()
+            view! { <OnFace id=id managing=managing confirmations=confirmations forecast=forecast /> }.into_any()
         } else {
             view! { <OffFace id=id managing=managing confirmations=confirmations /> }.into_any()
         }
@@ -94,9 +94,9 @@ pub fn FlexCard(
                     "Only workspace owners and admins can change Flex Billing. Ask one of them to make changes."
                 </p>
             </Show>
-            <Statements id=id />
-            <History id=id now=now.into() />
-            <Alerts id=id now=now />
+            // Fetched after the card is usable (see `later`); until then
+            // nothing stands in for it, since nothing on screen sits below it.
+            {Suspend::new(later::card_details(id, now, forecast))}
             <CardDialogs id=id confirmations=confirmations inline=inline />
         </section>
     }

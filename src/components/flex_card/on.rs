@@ -2,8 +2,9 @@
 //! field, Remove cap and Disable (or the cap, read-only).
 
 use super::dialogs::Confirmations;
-use crate::components::{CapInput, CardDialog, FeatureBreakdown, SpendChart, UsageMeter};
+use crate::components::{CapInput, CardDialog, UsageMeter};
 use crate::hooks::use_billing;
+use billing_domain::Forecast;
 use leptos::prelude::*;
 
 /// Flex Billing on, with or without a cap.
@@ -15,6 +16,8 @@ pub(super) fn OnFace(
     managing: bool,
     /// The card's dialogs, opened by Remove cap and Disable.
     confirmations: Confirmations,
+    /// Where the flex spend is heading, worked out by the card.
+    forecast: Memo<Option<Forecast>>,
 ) -> impl IntoView {
     let state = use_billing().state();
     let capped = Memo::new(move |_| state.with(|s| s.flex.cap.is_some()));
@@ -22,10 +25,8 @@ pub(super) fn OnFace(
     let spend = Signal::derive(move || state.with(|s| s.usage.flex_spend));
     let cap = Signal::derive(move || state.with(|s| s.flex.cap));
     let resets_on = Signal::derive(move || state.with(|s| s.cycle.end));
-    let forecast = Memo::new(move |_| state.with(|s| s.forecast()));
     // Spend stops at the cap: the meter's projection does too.
     let projected = Signal::derive(move || forecast.get().map(|f| f.at_reset.min(f.cap)));
-    let charted = Memo::new(move |_| state.with(|s| !s.flex_by_day.is_empty()));
 
     let controls = move || {
         if managing {
@@ -90,10 +91,6 @@ pub(super) fn OnFace(
                 .get()
                 .map(|f| view! { <p class="flex-card__forecast" role="status">{f.sentence()}</p> })
         }}
-        <Show when=move || charted.get()>
-            <SpendChart state=state forecast=forecast />
-        </Show>
-        <FeatureBreakdown state=state id=format!("{id}-features") />
         {controls}
     }
 }

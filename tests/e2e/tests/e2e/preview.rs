@@ -148,10 +148,18 @@ async fn the_billing_page_loads_one_stylesheet_and_not_the_preview() {
             .filter(|path| !path.starts_with("/api/"))
             .collect();
         let ends = |ext: &str| assets.iter().filter(|a| a.ends_with(ext)).count();
+        // The first module (script and wasm), then the card's later half:
+        // the split loader and the module it fetches (scripts/split-wasm.sh).
+        let later = |prefix: &str| assets.iter().filter(|a| a.starts_with(prefix)).count();
         assert_eq!(
             (ends(".css"), ends(".js"), ends(".wasm"), assets.len()),
-            (1, 1, 1, 3),
-            "besides the HTML, one stylesheet, one script and one wasm: {assets:?}"
+            (1, 2, 2, 5),
+            "besides the HTML, one stylesheet, two scripts and two wasm modules: {assets:?}"
+        );
+        assert_eq!(
+            (later("/__wasm_split-"), later("/split_card_details_")),
+            (1, 1),
+            "one split loader and one later module: {assets:?}"
         );
         assert!(
             assets.iter().all(|a| !a.contains("preview")),
