@@ -32,14 +32,48 @@ const cardReady = async (page) => {
   return handle.jsonValue();
 };
 
-async function coldPage(throttle) {
+// The first frame with the card's later half (from the second module) in it:
+// its "Recent changes" heading.
+const laterReady = async (page) => {
+  const handle = await page.waitForFunction(() => [...document.querySelectorAll('h3')]
+    .some((h) => h.textContent.trim() === 'Recent changes') && performance.now(), null, { polling: 'raf', timeout: 60_000 });
+  return handle.jsonValue();
+};
+
+// Lighthouse's slow 4G: 150 ms round trip, 1.6 Mbps down, 750 Kbps up.
+const SLOW = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 };
+
+async function coldPage(throttle, slow = false) {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle });
+  if (slow) await cdp.send('Network.emulateNetworkConditions', SLOW);
+  // Every layout shift from the start of the load, as Chromium reports it
+  // (cumulative layout shift: the sum of those not caused by input).
+  await page.addInitScript(() => {
+    window.__cls = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
   return page;
 }
+
+// The files of the page (not /api/) that the browser had received by `at`
+// (ms since navigation start), and all of them: bytes on the wire as sent
+// (brotli bodies), from Resource Timing. Read on the slow network, where the
+// later module cannot slip in before the card's first frame as it can on
+// loopback.
+const bytesBy = (page, at) => page.evaluate((at) => {
+  const files = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+    .filter((e) => !new URL(e.name).pathname.startsWith('/api/'))
+    .map((e) => ({ path: new URL(e.name).pathname, body: e.encodedBodySize, end: e.responseEnd }));
+  const sum = (xs) => xs.reduce((n, f) => n + f.body, 0);
+  const before = files.filter((f) => f.end <= at);
+  return { before: sum(before), total: sum(files), beforeFiles: before.map((f) => f.path), files };
+}, at);
 
 // 1. What a cold load of the billing page fetches.
 const loaded = [];
@@ -52,8 +86,9 @@ const loaded = [];
   });
   await page.goto(`${base}/workspaces/acme/billing`);
   await cardReady(page);
+  await laterReady(page);
   await page.waitForLoadState('networkidle');
-  // 2. The static floor: the same card as rendered, without script or fetch.
+  // 2. The static floor: the whole page as rendered, without script or fetch.
   const html = await page.evaluate(() => {
     const doc = document.documentElement.cloneNode(true);
     doc.querySelectorAll('script, link[rel="modulepreload"], link[rel="preload"]').forEach((e) => e.remove());
@@ -69,24 +104,39 @@ const stats = (xs) => {
   return { median: at(0.5), p90: at(0.9), n: s.length };
 };
 
-async function timeToCard(path, throttle) {
-  const times = [];
-  for (let i = 0; i < LOADS; i++) {
-    const page = await coldPage(throttle);
+// Cold loads of `path`: time to a usable card and, for the page, time to
+// its later half and the layout shift over the whole load.
+async function timeToCard(path, throttle, slow = false, loads = LOADS) {
+  const times = [], later = [], shifts = [];
+  let bytes;
+  const isPage = !path.endsWith('.html');
+  for (let i = 0; i < loads; i++) {
+    const page = await coldPage(throttle, slow);
     await page.goto(`${base}${path}`);
-    times.push(await cardReady(page));
+    const ready = await cardReady(page);
+    times.push(ready);
+    if (isPage) {
+      later.push(await laterReady(page));
+      await page.waitForLoadState('networkidle');
+      bytes = await bytesBy(page, ready);
+      // Two frames more: a shift caused by the later half is reported by then.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      shifts.push(await page.evaluate(() => window.__cls));
+    }
     await page.close();
   }
-  return stats(times);
+  return isPage ? { ...stats(times), later: stats(later), cls: Math.max(...shifts), clsLoads: shifts.length, bytes } : stats(times);
 }
 
 const card = {};
-for (const throttle of [1, 4]) {
-  card[throttle] = {
-    page: await timeToCard('/workspaces/acme/billing', throttle),
-    static: await timeToCard('/bench-static-card.html', throttle),
+for (const [name, throttle, slow, loads] of [['1x', 1, false, LOADS], ['4x', 4, false, LOADS], ['slow', 1, true, Math.ceil(LOADS / 2)]]) {
+  card[name] = {
+    page: await timeToCard('/workspaces/acme/billing', throttle, slow, loads),
+    static: await timeToCard('/bench-static-card.html', throttle, slow, loads),
   };
 }
+// Globex: Flex Billing on, with the chart and the breakdown in the later half.
+const globex = await timeToCard('/workspaces/globex/billing', 1, false, 5);
 
 // 3. Interactions, unthrottled, on a warm page.
 const page = await context.newPage();
@@ -126,4 +176,4 @@ for (let i = 0; i < LOADS; i++) {
 }
 
 await browser.close();
-console.log(JSON.stringify({ loaded, card, dialog: stats(dialog), capSaved: stats(saved) }));
+console.log(JSON.stringify({ loaded, card, globex, dialog: stats(dialog), capSaved: stats(saved) }));

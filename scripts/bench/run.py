@@ -448,25 +448,40 @@ def sizes(paths):
 
 
 def wasm_profile(wasm):
-    """What the page's code is made of, by crate: twiggy's shallow sizes of the
-    wasm before wasm-bindgen and wasm-opt (names and custom sections left out)."""
+    """What each of the page's modules is made of, by crate: the wasm split, bound and
+    shrunk as scripts/split-wasm.sh and post-build.sh do, but with wasm-opt keeping the
+    function names, then twiggy's shallow sizes (names and custom sections left out)."""
     if not wasm or not Path(wasm).is_file():
         return None
-    out = subprocess.run(["twiggy", "top", "-n", "1000000", "-f", "csv", wasm],
-                         capture_output=True, text=True, check=True).stdout
     import csv, collections, io
+    work = Path(tempfile.mkdtemp(prefix="bench-wasm-", dir=WORK))
+    subprocess.run(["wasm-split-cli", wasm, str(work), "--out-name", "main"], check=True, capture_output=True)
+    subprocess.run(["wasm-bindgen", "--target", "web", "--no-typescript", "--keep-lld-exports", "--out-dir",
+                    str(work / "bound"), "--out-name", "main", str(work / "main.wasm")], check=True, capture_output=True)
+    features = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+                "--enable-reference-types", "--enable-multivalue"]
+    modules = {"first module": work / "bound" / "main_bg.wasm"}
+    modules.update({f"later module (`{re.sub(r'^split_|_[0-9]+$', '', f.stem)}`)": f
+                    for f in sorted(work.glob("split_*.wasm"))})
     skip = {"core", "alloc", "std", "impl", "T", "F", "_", "as", "dyn", "__rustc"}
-    by = collections.Counter()
-    for row in csv.DictReader(io.StringIO(out)):
-        name, size = row["Name"], int(row["ShallowSize"])
-        if name.startswith("custom section") or "function names" in name:
-            continue
-        if name.startswith("data segment"):
-            by["(static data: strings, tables)"] += size
-            continue
-        crates = [t for t in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::", name) if t not in skip]
-        by[crates[0] if crates else "(unnamed: wasm-bindgen descriptors and small glue, mostly dropped later)"] += size
-    return by.most_common(14), sum(by.values())
+    out = {}
+    for label, f in modules.items():
+        named = f.with_suffix(".named.wasm")
+        subprocess.run(["wasm-opt", "-Oz", "-g", *features, str(f), "-o", str(named)], check=True, capture_output=True)
+        listing = subprocess.run(["twiggy", "top", "-n", "1000000", "-f", "csv", str(named)],
+                                 capture_output=True, text=True, check=True).stdout
+        by = collections.Counter()
+        for row in csv.DictReader(io.StringIO(listing)):
+            name, size = row["Name"], int(row["ShallowSize"])
+            if name.startswith("custom section") or "function names" in name or "subsection" in name:
+                continue
+            if name.startswith("data segment"):
+                by["(static data: strings, tables)"] += size
+                continue
+            crates = [t for t in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::", name) if t not in skip]
+            by[crates[0] if crates else "(unnamed: glue, descriptors)"] += size
+        out[label] = (by.most_common(12), sum(by.values()))
+    return out
 
 
 def machine():
@@ -585,6 +600,20 @@ def targets(r):
         c, v = max(runs.items(), key=lambda kv: kv[1]["rps"])
         return v["rps"], c
 
+    card = (r.get("page") or {}).get("card") or {}
+    if card.get("slow"):
+        b = card["slow"]["page"]["bytes"]
+        rows.append(("At most 90 KB brotli before the card is usable (HTML, CSS, JS, wasm)",
+                     f"{b['before']:,} B", b["before"] <= 90 * 1024))
+        rows.append(("At most 160 KB brotli in all", f"{b['total']:,} B", b["total"] <= 160 * 1024))
+        for key, label in (("1x", "1x CPU"), ("4x", "4x CPU throttle"), ("slow", "the slow network")):
+            c = card[key]
+            ratio = c["page"]["median"] / c["static"]["median"]
+            rows.append((f"Usable card within 1.5x of the static copy, {label}",
+                         f"{ratio:.2f}x ({ms(c['page']['median'])} against {ms(c['static']['median'])})", ratio <= 1.5))
+        shifts = [c["page"]["cls"] for c in card.values()] + [r["page"]["globex"]["cls"]]
+        rows.append(("Layout shift 0 during a cold load", f"{max(shifts):g} at most, over every cold load measured",
+                     max(shifts) == 0))
     if r.get("batch"):
         c, v = max(r["batch"].items(), key=lambda kv: kv[1]["recorded_ps"])
         rows.append(("SQLite batch ingest ≥ 250,000 durable records/s (records answered 200, best connection count)",
@@ -633,19 +662,42 @@ def write(r):
     lines += [f"| **{len(r['weight'])} requests** | **{t(total[0])} B** | **{t(total[1])} B** | **{t(total[2])} B** |", "",
               f"Served encodings seen by the browser: {', '.join(sorted({l['encoding'] for l in r['page']['loaded']}))}. "
               f"Data fetched after load: {', '.join(sorted(set(r['api_calls'])))}.", ""]
+    slow = r["page"]["card"]["slow"]["page"]
+    b = slow["bytes"]
+    first = set(b["beforeFiles"])
+    lines += [f"**Before the card is usable: {t(b['before'])} B** of files (HTML, CSS, JS, wasm; brotli bodies as sent) "
+              f"in {len(first)} requests; **{t(b['total'])} B in all** once the later half is in. Read from Resource "
+              "Timing on the slow network (below), where the card's first frame comes before the later module arrives.", "",
+              "| file | bytes as sent | before the card is usable |", "|---|---:|---|"]
+    lines += [f"| `{f['path']}` | {t(f['body'])} B | {'yes' if f['path'] in first else 'no: after'} |" for f in b["files"]]
+    lines += [""]
     if r.get("wasm_profile"):
-        top, whole = r["wasm_profile"]
-        lines += ["What the page's wasm is made of, by crate (twiggy, shallow bytes of the code and data before "
-                  "wasm-bindgen and wasm-opt, which then shrink it to the size above):", "",
-                  "| crate | bytes | share |", "|---|---:|---:|"]
-        lines += [f"| {name} | {t(size)} | {100 * size / whole:.1f}% |" for name, size in top]
-        lines += [""]
-    lines += ["## Time to a usable card (navigation start to the card painted with fetched data; 20 cold loads)", "",
-              "| CPU | page median | page p90 | static copy median | static p90 | ratio (median) |", "|---|---:|---:|---:|---:|---:|"]
-    for throttle, c in r["page"]["card"].items():
+        lines += ["What each wasm module is made of, by crate (twiggy, shallow bytes after wasm-bindgen and wasm-opt -Oz, "
+                  "names kept for the count; brotli then shrinks each to about a third):", ""]
+        for label, (top, whole) in r["wasm_profile"].items():
+            lines += [f"{label[0].upper()}{label[1:]}, {t(whole)} B:", "", "| crate | bytes | share |", "|---|---:|---:|"]
+            lines += [f"| {name} | {t(size)} | {100 * size / whole:.1f}% |" for name, size in top]
+            lines += [""]
+    lines += ["## Time to a usable card (navigation start to the card painted with fetched data; cold loads)", "",
+              "Slow network: Chromium's network emulation at Lighthouse's slow 4G (150 ms round trip, 1.6 Mbps down, "
+              "750 Kbps up), CPU not throttled. The later half is the card's second module (chart, breakdown, statements, "
+              "history, alert delivery) painted. Layout shift: the largest cumulative layout shift of any of the loads, "
+              "from the first byte until two frames after the later half is painted.", "",
+              "| conditions | loads | page median | page p90 | static copy median | static p90 | ratio (median) "
+              "| later half median | layout shift |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    names = {"1x": "1x CPU", "4x": "4x CPU throttle", "slow": "slow network"}
+    for key, c in r["page"]["card"].items():
         ratio = c["page"]["median"] / c["static"]["median"]
-        lines.append(f"| {throttle}x | {ms(c['page']['median'])} | {ms(c['page']['p90'])} | {ms(c['static']['median'])} "
-                     f"| {ms(c['static']['p90'])} | {ratio:.2f}x |")
+        lines.append(f"| {names.get(key, key)} | {c['page']['n']} | {ms(c['page']['median'])} | {ms(c['page']['p90'])} "
+                     f"| {ms(c['static']['median'])} | {ms(c['static']['p90'])} | {ratio:.2f}x "
+                     f"| {ms(c['page']['later']['median'])} | {c['page']['cls']:g} |")
+    g = r["page"]["globex"]
+    lines += ["", f"Globex (Flex Billing on: the meter, the forecast, then the chart and the breakdown in the later half), "
+              f"{g['n']} cold loads at 1x CPU: card {ms(g['median'])} median, later half {ms(g['later']['median'])}, "
+              f"layout shift {g['cls']:g}.", ""]
+    cuts = HERE.parent.parent / "docs" / "page-cuts.md"
+    if cuts.is_file():
+        lines += [cuts.read_text().strip(), ""]
     d, s = r["page"]["dialog"], r["page"]["capSaved"]
     lines += ["", "## Interaction (20 each)", "", "| what | median | p90 |", "|---|---:|---:|",
               f"| click Enable to the dialog painted | {ms(d['median'])} | {ms(d['p90'])} |",
