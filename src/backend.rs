@@ -70,26 +70,27 @@ pub trait Backend: 'static {
 pub type AnswerFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 /// Any [`Backend`], as the billing hook holds it and hands it to the card
-/// ([`Billing::backend`](crate::hooks::Billing::backend)).
+/// ([`Billing::backend`](crate::hooks::Billing::backend)): what the card
+/// needs to be usable (changes, the newest history entry for "changed
+/// elsewhere", the clock).
 pub trait DynBackend {
-    /// [`Backend::apply`].
     fn apply(&self, change: FlexChange, current: &BillingState) -> AnswerFuture<BillingState>;
-    /// [`Backend::activity`].
     fn activity(&self, before: Option<i64>, limit: u32) -> AnswerFuture<ActivityPage>;
-    /// [`Backend::deliveries`].
-    fn deliveries(&self) -> AnswerFuture<DeliveryLog>;
-    /// [`Backend::statements`].
-    fn statements(&self, limit: u32) -> AnswerFuture<StatementPage>;
-    /// [`Backend::thresholds`].
-    fn thresholds(&self) -> AnswerFuture<AlertThresholds>;
-    /// [`Backend::set_thresholds`].
-    fn set_thresholds(&self, thresholds: Vec<u8>) -> AnswerFuture<AlertThresholds>;
-    /// [`Backend::set_webhook`].
-    fn set_webhook(&self, url: String) -> AnswerFuture<WebhookInfo>;
-    /// [`Backend::delete_webhook`].
-    fn delete_webhook(&self) -> AnswerFuture<()>;
-    /// [`Backend::now`].
     fn now(&self) -> DateTime<Utc>;
+}
+
+/// The rest of any [`Backend`]: what only the card's later half reads and
+/// changes (statements, the delivery log, thresholds, the webhook), handed
+/// out by [`Billing::details`](crate::hooks::Billing::details). Kept apart
+/// from [`DynBackend`] so that, on the page, its code is reached only from
+/// the later half and travels in the second module.
+pub trait DynDetails {
+    fn deliveries(&self) -> AnswerFuture<DeliveryLog>;
+    fn statements(&self, limit: u32) -> AnswerFuture<StatementPage>;
+    fn thresholds(&self) -> AnswerFuture<AlertThresholds>;
+    fn set_thresholds(&self, thresholds: Vec<u8>) -> AnswerFuture<AlertThresholds>;
+    fn set_webhook(&self, url: String) -> AnswerFuture<WebhookInfo>;
+    fn delete_webhook(&self) -> AnswerFuture<()>;
 }
 
 impl<B: Backend> DynBackend for B {
@@ -99,6 +100,12 @@ impl<B: Backend> DynBackend for B {
     fn activity(&self, before: Option<i64>, limit: u32) -> AnswerFuture<ActivityPage> {
         Box::pin(Backend::activity(self, before, limit))
     }
+    fn now(&self) -> DateTime<Utc> {
+        Backend::now(self)
+    }
+}
+
+impl<B: Backend> DynDetails for B {
     fn deliveries(&self) -> AnswerFuture<DeliveryLog> {
         Box::pin(Backend::deliveries(self))
     }
@@ -116,9 +123,6 @@ impl<B: Backend> DynBackend for B {
     }
     fn delete_webhook(&self) -> AnswerFuture<()> {
         Box::pin(Backend::delete_webhook(self))
-    }
-    fn now(&self) -> DateTime<Utc> {
-        Backend::now(self)
     }
 }
 

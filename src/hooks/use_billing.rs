@@ -5,7 +5,7 @@
 use super::use_events::follow_events;
 use super::use_interval::use_interval;
 use crate::api::{self, ApiError};
-use crate::backend::{Backend, DynBackend, Live};
+use crate::backend::{Backend, DynBackend, DynDetails, Live};
 use billing_domain::{BillingState, FlexChange};
 use leptos::prelude::*;
 use std::rc::Rc;
@@ -28,6 +28,8 @@ pub struct Billing {
     refetch: Option<Callback<()>>,
     change: Action<Change, ()>,
     backend: StoredValue<Rc<dyn DynBackend>, LocalStorage>,
+    /// The rest of the backend (see [`Billing::details`]); `None` on the page.
+    details: StoredValue<Option<Rc<dyn DynDetails>>, LocalStorage>,
 }
 
 /// A change to send: against which state (the one its caller showed; none:
@@ -46,7 +48,7 @@ struct Reply {
 /// visible; on focus; when the tab is shown again) and provides it to the
 /// components below.
 pub fn provide_billing(ws: String) -> Billing {
-    let mut billing = Billing::new(None, Rc::new(Live::new(ws.clone())));
+    let mut billing = Billing::new(None, Rc::new(Live::new(ws.clone())), None);
     let Billing {
         load_error,
         fetching,
@@ -109,10 +111,15 @@ impl Billing {
     /// and changes go to `backend`. Provide it with `<Provider>` (the
     /// designers' preview does).
     pub fn with_state(state: BillingState, backend: impl Backend) -> Billing {
-        Billing::new(Some(state), Rc::new(backend))
+        let backend = Rc::new(backend);
+        Billing::new(Some(state), backend.clone(), Some(backend))
     }
 
-    fn new(state: Option<BillingState>, backend: Rc<dyn DynBackend>) -> Billing {
+    fn new(
+        state: Option<BillingState>,
+        backend: Rc<dyn DynBackend>,
+        details: Option<Rc<dyn DynDetails>>,
+    ) -> Billing {
         let state = RwSignal::new(state);
         let load_error = RwSignal::new(None::<ApiError>);
         let stored = StoredValue::new_local(backend.clone());
@@ -152,6 +159,7 @@ impl Billing {
             refetch: None,
             change,
             backend: stored,
+            details: StoredValue::new_local(details),
         }
     }
 
@@ -199,6 +207,22 @@ impl Billing {
     /// read through it, as the change action does.
     pub fn backend(self) -> Rc<dyn DynBackend> {
         self.backend.get_value()
+    }
+
+    /// Where the card's later half reads and changes the statements, the
+    /// delivery log, the thresholds and the webhook: the preview's server in
+    /// the preview; on the page, the API of the workspace shown, made here on
+    /// first use, so that its code is reached only from the later half and
+    /// travels in the second module (see `flex_card/later.rs`).
+    pub fn details(self) -> Rc<dyn DynDetails> {
+        if let Some(details) = self.details.get_value() {
+            return details;
+        }
+        let ws = self
+            .state
+            .with_untracked(|s| s.as_ref().map(|s| s.workspace.slug.clone()))
+            .unwrap_or_default();
+        Rc::new(Live::new(ws))
     }
 
     /// True while a fetch is out.

@@ -44,7 +44,7 @@ fn AlertsSection(id: &'static str, now: RwSignal<DateTime<Utc>>) -> impl IntoVie
     let loaded = LocalResource::new(move || {
         moved.track();
         reload.track();
-        billing.backend().deliveries()
+        billing.details().deliveries()
     });
     Effect::new(move |_| {
         if let Some(Ok(answer)) = loaded.get() {
@@ -70,7 +70,7 @@ fn AlertsSection(id: &'static str, now: RwSignal<DateTime<Utc>>) -> impl IntoVie
         }
         busy.set(true);
         error.set(None);
-        let sent = billing.backend().set_webhook(typed.get_untracked());
+        let sent = billing.details().set_webhook(typed.get_untracked());
         leptos::task::spawn_local(async move {
             let answer = sent.await;
             let _ = busy.try_set(false);
@@ -92,7 +92,7 @@ fn AlertsSection(id: &'static str, now: RwSignal<DateTime<Utc>>) -> impl IntoVie
         }
         busy.set(true);
         error.set(None);
-        let sent = billing.backend().delete_webhook();
+        let sent = billing.details().delete_webhook();
         leptos::task::spawn_local(async move {
             let answer = sent.await;
             let _ = busy.try_set(false);

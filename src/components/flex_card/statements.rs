@@ -75,7 +75,7 @@ pub fn Statements(
     let ws = Memo::new(move |_| state.with(|s| s.workspace.slug.clone()));
     let loaded = LocalResource::new(move || {
         cycle.track();
-        billing.backend().statements(SHOWN)
+        billing.details().statements(SHOWN)
     });
     let title_id = format!("{id}-statements-title");
     let list = move || {

@@ -20,7 +20,7 @@ pub fn ThresholdsForm(
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let loaded = LocalResource::new(move || billing.backend().thresholds());
+    let loaded = LocalResource::new(move || billing.details().thresholds());
     Effect::new(move |_| match loaded.get() {
         Some(Ok(answer)) => {
             typed.set(thresholds_text(&answer.thresholds));
@@ -43,7 +43,7 @@ pub fn ThresholdsForm(
         };
         error.set(None);
         busy.set(true);
-        let sent = billing.backend().set_thresholds(thresholds);
+        let sent = billing.details().set_thresholds(thresholds);
         leptos::task::spawn_local(async move {
             let answer = sent.await;
             let _ = busy.try_set(false);
