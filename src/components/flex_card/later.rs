@@ -2,9 +2,10 @@
 //! the spend chart and the breakdown by feature (while Flex Billing is on),
 //! the statements, the history and, for owners, alert delivery.
 //!
-//! `#[lazy]` marks the split point: `scripts/split-wasm.sh` moves this
-//! function, and all the code only it reaches, into a module of its own that
-//! the card fetches after its first paint. See ARCHITECTURE.md.
+//! `card_details` is the split point (Leptos' `#[lazy]` machinery, used
+//! directly for its `fallible` form): `scripts/split-wasm.sh` moves it, and
+//! all the code only it reaches, into a module of its own that the card
+//! fetches after its first paint. See ARCHITECTURE.md.
 
 use super::alerts::Alerts;
 use super::history::History;
@@ -15,10 +16,33 @@ use billing_domain::Forecast;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
+/// The second module could not be fetched (the network failed); asking
+/// again fetches it anew.
+pub(super) struct NotLoaded;
+
+impl From<leptos::wasm_split::SplitLoaderError> for NotLoaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> NotLoaded {
+        NotLoaded
+    }
+}
+
 /// The card's lower half. It comes after everything the card shows at
-/// first, so its arrival moves nothing already on screen.
-#[lazy]
+/// first, so its arrival moves nothing already on screen. Built untracked:
+/// the card mounts it once, and each part follows the state on its own.
+#[leptos::wasm_split::wasm_split(
+    card_details,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible
+)]
 pub(super) fn card_details(
+    id: &'static str,
+    now: RwSignal<DateTime<Utc>>,
+    forecast: Memo<Option<Forecast>>,
+) -> Result<AnyView, NotLoaded> {
+    Ok(untrack(move || details(id, now, forecast)))
+}
+
+fn details(
     id: &'static str,
     now: RwSignal<DateTime<Utc>>,
     forecast: Memo<Option<Forecast>>,

@@ -41,6 +41,9 @@ pub fn FlexCard(
     let now = RwSignal::new(billing.backend().now());
     use_interval(TICK, move || now.set(billing.backend().now()));
 
+    // Asking again for the card's later half, after its module failed to load.
+    let attempt = RwSignal::new(0u32);
+
     let confirmations = Confirmations::new(billing);
     let preset = Preset::current();
     let inline = match preset {
@@ -96,8 +99,43 @@ pub fn FlexCard(
             </Show>
             // Fetched after the card is usable (see `later`); until then
             // nothing stands in for it, since nothing on screen sits below it.
-            {Suspend::new(later::card_details(id, now, forecast))}
+            // Shown whole once its module and its first answers are in
+            // (Transition), so its own parts never push each other down; a
+            // later refresh keeps it on screen.
+            <Transition fallback=|| ()>
+                {move || {
+                    attempt.track();
+                    Suspend::new(async move {
+                        match later::card_details(id, now, forecast).await {
+                            Ok(details) => details,
+                            Err(later::NotLoaded) => view! { <LaterFailed attempt=attempt /> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
             <CardDialogs id=id confirmations=confirmations inline=inline />
         </section>
+    }
+}
+
+/// In place of the card's later half when its module could not be fetched:
+/// what is missing, and a way to fetch it again. The card above still works.
+#[component]
+fn LaterFailed(attempt: RwSignal<u32>) -> impl IntoView {
+    view! {
+        <div class="banner banner--danger flex-card__later-failed" role="alert">
+            <p class="banner__text">
+                "The statements, the recent changes and alert delivery couldn't be loaded. Check your connection and try again."
+            </p>
+            <div class="banner__actions">
+                <button
+                    type="button"
+                    class="btn btn--small btn--secondary"
+                    on:click=move |_| attempt.update(|n| *n += 1)
+                >
+                    "Try again"
+                </button>
+            </div>
+        </div>
     }
 }

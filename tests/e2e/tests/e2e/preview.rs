@@ -159,7 +159,7 @@ async fn the_billing_page_loads_one_stylesheet_and_not_the_preview() {
             "besides the HTML, one stylesheet, two scripts and two wasm modules: {assets:?}"
         );
         assert_eq!(
-            (later("/__wasm_split-"), later("/split_card_details_")),
+            (later("/__wasm_split-"), later("/split_card_details")),
             (1, 1),
             "one split loader and one later module: {assets:?}"
         );
@@ -230,6 +230,40 @@ async fn the_page_does_not_move_while_it_loads() {
             );
             p.check(&format!("{ws}-loaded")).await;
         }
+    })
+    .await;
+}
+
+/// When the second module cannot be fetched, the card still works and says
+/// what is missing; "Try again" fetches it once the network is back.
+#[tokio::test]
+async fn the_card_works_and_says_so_when_its_later_half_cannot_load() {
+    run("later_failed", |p| async move {
+        use thirtyfour::extensions::cdp::ChromeDevTools;
+        let cdp = ChromeDevTools::new(p.driver.handle.clone());
+        cdp.execute_cdp("Network.enable").await.expect("network");
+        cdp.execute_cdp_with_params(
+            "Network.setBlockedURLs",
+            serde_json::json!({ "urls": ["*split_card_details*"] }),
+        )
+        .await
+        .expect("block the later module");
+        p.sign_in("owner@acme.test", "acme").await;
+        p.with_text("alert", "couldn't be loaded").await;
+        assert_eq!(p.count("heading", Name::Is("Recent changes")).await, 0);
+        p.check("failed").await;
+        // The card above is whole: Enable opens its dialog.
+        p.click("button", "Enable").await;
+        p.get("dialog", Name::Is("Enable Flex Billing?")).await;
+        p.click("button", "Cancel").await;
+
+        cdp.execute_cdp_with_params("Network.setBlockedURLs", serde_json::json!({ "urls": [] }))
+            .await
+            .expect("unblock");
+        p.click("button", "Try again").await;
+        p.get("heading", Name::Is("Recent changes")).await;
+        p.gone("button", Name::Is("Try again")).await;
+        p.check("recovered").await;
     })
     .await;
 }
