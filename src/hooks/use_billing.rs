@@ -222,7 +222,9 @@ impl Billing {
             .state
             .with_untracked(|s| s.as_ref().map(|s| s.workspace.slug.clone()))
             .unwrap_or_default();
-        Rc::new(Live::new(ws))
+        let details: Rc<dyn DynDetails> = Rc::new(Live::new(ws));
+        self.details.set_value(Some(details.clone()));
+        details
     }
 
     /// True while a fetch is out.

@@ -37,19 +37,20 @@ impl From<leptos::wasm_split::SplitLoaderError> for NotLoaded {
 pub(super) fn card_details(
     id: &'static str,
     now: RwSignal<DateTime<Utc>>,
+    enabled: Memo<bool>,
     forecast: Memo<Option<Forecast>>,
 ) -> Result<AnyView, NotLoaded> {
-    Ok(untrack(move || details(id, now, forecast)))
+    Ok(untrack(move || details(id, now, enabled, forecast)))
 }
 
 fn details(
     id: &'static str,
     now: RwSignal<DateTime<Utc>>,
+    enabled: Memo<bool>,
     forecast: Memo<Option<Forecast>>,
 ) -> AnyView {
     let state = use_billing().state();
-    let enabled = Memo::new(move |_| state.with(|s| s.flex.enabled));
-    let charted = Memo::new(move |_| state.with(|s| s.flex.enabled && !s.flex_by_day.is_empty()));
+    let charted = Memo::new(move |_| enabled.get() && state.with(|s| !s.flex_by_day.is_empty()));
     view! {
         <Show when=move || charted.get()>
             <SpendChart state=state forecast=forecast />

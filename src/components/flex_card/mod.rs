@@ -106,7 +106,7 @@ pub fn FlexCard(
                 {move || {
                     attempt.track();
                     Suspend::new(async move {
-                        match later::card_details(id, now, forecast).await {
+                        match later::card_details(id, now, enabled, forecast).await {
                             Ok(details) => details,
                             Err(later::NotLoaded) => view! { <LaterFailed attempt=attempt /> }.into_any(),
                         }
