@@ -51,6 +51,9 @@ impl ApiError {
 
 /// Loads the billing state of workspace `ws`.
 pub async fn billing(ws: &str) -> Result<BillingState, ApiError> {
+    if let Some(resp) = first_read("billing", ws).await {
+        return answer(Ok(resp), None).await;
+    }
     let sent = Request::get(&url(ws, "billing"))
         .header("Accept", "application/json")
         .send()
@@ -92,6 +95,9 @@ fn activity_path(before: Option<i64>, limit: u32) -> String {
 
 /// Who is signed in, and the workspaces they belong to.
 pub async fn session() -> Result<SessionInfo, ApiError> {
+    if let Some(resp) = first_read("session", "").await {
+        return answer(Ok(resp), None).await;
+    }
     let sent = Request::get("/api/session")
         .header("Accept", "application/json")
         .send()
@@ -243,6 +249,37 @@ pub async fn delete_webhook(ws: &str) -> Result<(), ApiError> {
 /// Where the billing state of `ws` streams live (Server-Sent Events).
 pub fn events_url(ws: &str) -> String {
     url(ws, "billing/events")
+}
+
+/// The answer to a read `index.html` started with the page, before the wasm
+/// had loaded (`window.firstReads`): the billing state of workspace `ws`, or
+/// the session (any `ws`). Each is taken once; later reads go to the network.
+/// None when there was no such read, or it did not reach the server: the
+/// caller then asks itself.
+#[cfg(target_arch = "wasm32")]
+async fn first_read(name: &str, ws: &str) -> Option<Response> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let reads = js_sys::Reflect::get(&leptos::prelude::window(), &"firstReads".into()).ok()?;
+    if !reads.is_object() {
+        return None;
+    }
+    let key = JsValue::from_str(name);
+    let promise = js_sys::Reflect::get(&reads, &key).ok()?;
+    let read_ws = js_sys::Reflect::get(&reads, &"ws".into()).ok()?.as_string();
+    if name == "billing" && read_ws.as_deref() != Some(ws) {
+        return None;
+    }
+    js_sys::Reflect::set(&reads, &key, &JsValue::NULL).ok()?;
+    let promise = promise.dyn_into::<js_sys::Promise>().ok()?;
+    let resp = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    resp.dyn_into::<web_sys::Response>()
+        .ok()
+        .map(Response::from)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn first_read(_name: &str, _ws: &str) -> Option<Response> {
+    None
 }
 
 fn url(ws: &str, rest: &str) -> String {

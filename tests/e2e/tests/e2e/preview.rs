@@ -167,6 +167,38 @@ async fn the_billing_page_loads_one_stylesheet_and_not_the_preview() {
             assets.iter().all(|a| !a.contains("preview")),
             "the page downloads nothing of the preview: {assets:?}"
         );
+        // The card's first two reads start with the page (index.html), before
+        // the first module has even arrived, and the page takes their answers
+        // instead of asking again.
+        let reads = p
+            .js("const at = (path) => performance.getEntriesByType('resource')
+                   .filter(e => new URL(e.name).pathname === path).map(e => e.startTime);
+                 const wasm = performance.getEntriesByType('resource')
+                   .filter(e => e.name.endsWith('_bg.wasm')).map(e => e.responseEnd);
+                 return { session: at('/api/session'),
+                          billing: at('/api/workspaces/acme/billing'),
+                          wasm,
+                          taken: [window.firstReads.session, window.firstReads.billing] };")
+            .await;
+        let times = |key: &str| -> Vec<f64> {
+            reads[key]
+                .as_array()
+                .unwrap_or_else(|| panic!("{key} in {reads}"))
+                .iter()
+                .filter_map(|t| t.as_f64())
+                .collect()
+        };
+        let (session, billing, wasm) = (times("session"), times("billing"), times("wasm"));
+        assert_eq!(
+            (session.len(), billing.len(), wasm.len()),
+            (1, 1, 1),
+            "one read each, one first module: {reads}"
+        );
+        assert!(
+            session[0] < wasm[0] && billing[0] < wasm[0],
+            "the first reads start before the first module has arrived: {reads}"
+        );
+        assert_eq!(reads["taken"], serde_json::json!([null, null]), "{reads}");
     })
     .await;
 }
