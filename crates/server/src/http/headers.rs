@@ -7,8 +7,9 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// The policy. Trunk's loader is the one inline script: it is allowed by
-/// its hash, read from the built pages at start, so no `'unsafe-inline'`.
+/// The policy. The pages' inline scripts (Trunk's loader, and the page's
+/// first reads) are allowed by their hashes, read from the built pages at
+/// start, so no `'unsafe-inline'`.
 /// `'wasm-unsafe-eval'` lets the page compile its own wasm.
 pub fn content_security_policy(static_dir: Option<&Path>) -> HeaderValue {
     let hashes: String = static_dir
