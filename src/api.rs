@@ -51,7 +51,7 @@ impl ApiError {
 
 /// Loads the billing state of workspace `ws`.
 pub async fn billing(ws: &str) -> Result<BillingState, ApiError> {
-    if let Some(resp) = first_read("billing", ws).await {
+    if let Some(resp) = first_read("billing", Some(ws)).await {
         return answer(Ok(resp), None).await;
     }
     let sent = Request::get(&url(ws, "billing"))
@@ -95,7 +95,7 @@ fn activity_path(before: Option<i64>, limit: u32) -> String {
 
 /// Who is signed in, and the workspaces they belong to.
 pub async fn session() -> Result<SessionInfo, ApiError> {
-    if let Some(resp) = first_read("session", "").await {
+    if let Some(resp) = first_read("session", None).await {
         return answer(Ok(resp), None).await;
     }
     let sent = Request::get("/api/session")
@@ -252,12 +252,12 @@ pub fn events_url(ws: &str) -> String {
 }
 
 /// The answer to a read `index.html` started with the page, before the wasm
-/// had loaded (`window.firstReads`): the billing state of workspace `ws`, or
-/// the session (any `ws`). Each is taken once; later reads go to the network.
+/// had loaded (`window.firstReads[name]`), when it was made for workspace
+/// `ws` (None: for any). Each is taken once; later reads go to the network.
 /// None when there was no such read, or it did not reach the server: the
 /// caller then asks itself.
 #[cfg(target_arch = "wasm32")]
-async fn first_read(name: &str, ws: &str) -> Option<Response> {
+async fn first_read(name: &str, ws: Option<&str>) -> Option<Response> {
     use wasm_bindgen::{JsCast, JsValue};
     let reads = js_sys::Reflect::get(&leptos::prelude::window(), &"firstReads".into()).ok()?;
     if !reads.is_object() {
@@ -266,7 +266,7 @@ async fn first_read(name: &str, ws: &str) -> Option<Response> {
     let key = JsValue::from_str(name);
     let promise = js_sys::Reflect::get(&reads, &key).ok()?;
     let read_ws = js_sys::Reflect::get(&reads, &"ws".into()).ok()?.as_string();
-    if name == "billing" && read_ws.as_deref() != Some(ws) {
+    if ws.is_some() && read_ws.as_deref() != ws {
         return None;
     }
     js_sys::Reflect::set(&reads, &key, &JsValue::NULL).ok()?;
@@ -278,7 +278,7 @@ async fn first_read(name: &str, ws: &str) -> Option<Response> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn first_read(_name: &str, _ws: &str) -> Option<Response> {
+async fn first_read(_name: &str, _ws: Option<&str>) -> Option<Response> {
     None
 }
 
