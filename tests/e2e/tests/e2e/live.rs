@@ -189,6 +189,64 @@ async fn the_forecast_and_its_chart_follow_the_spend() {
             .unwrap_or_else(|| panic!("points {spend:?}"));
         // 960 high, $960.00 of $1,200.00: 192 from the top.
         assert_eq!(last_y, 192, "the spend at 80% of the cap's height: {spend}");
+        // The projection runs from today's spend to where it reaches the cap
+        // (the top of the scale) and stops there, at the marked day.
+        let state: billing_domain::BillingState =
+            serde_json::from_value(p.app.billing("globex").await).unwrap();
+        let forecast = state.forecast().expect("a forecast for Globex");
+        let crosses = forecast
+            .cap_reached_on
+            .expect("$960.00 in a day reaches $1,200.00 before the reset");
+        let days = (state.cycle.end - state.cycle.start).num_days();
+        // Each day is drawn at its end, on a drawing 3,200 wide.
+        let today_x = ((state.today - state.cycle.start).num_days() + 1) * 3200 / days;
+        let cap_x = (((crosses - state.cycle.start).num_days() + 1) * 3200 / days).min(3200);
+        let attr = |css: &'static str, name: &'static str| {
+            let chart = chart.clone();
+            async move {
+                chart
+                    .find(thirtyfour::By::Css(css))
+                    .await
+                    .unwrap_or_else(|e| panic!("{css}: {e}"))
+                    .attr(name)
+                    .await
+                    .unwrap()
+                    .unwrap_or_default()
+            }
+        };
+        assert_eq!(
+            attr("polyline.spend-chart__forecast", "points").await,
+            format!("{today_x},192 {cap_x},0"),
+            "the projection from today to the cap, and no further"
+        );
+        assert_eq!(
+            attr("line.spend-chart__crossing", "x1").await,
+            cap_x.to_string()
+        );
+        assert_eq!(
+            attr("line.spend-chart__cap", "y1").await,
+            "0",
+            "the cap at the top of the scale"
+        );
+        let figure = chart.find(thirtyfour::By::XPath("..")).await.unwrap();
+        let label = |css: &'static str| {
+            let figure = figure.clone();
+            async move {
+                figure
+                    .find(thirtyfour::By::Css(css))
+                    .await
+                    .unwrap_or_else(|e| panic!("{css}: {e}"))
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(label(".spend-chart__label--cap").await, "Cap $1,200.00");
+        assert_eq!(
+            label(".spend-chart__label--crossing").await,
+            format!("Cap around {}", billing_domain::human_date(crosses))
+        );
+        assert_eq!(label(".spend-chart__label--today").await, "Today");
         p.check("forecast-globex").await;
     })
     .await;
