@@ -173,14 +173,26 @@ async fn the_forecast_and_its_chart_follow_the_spend() {
             .await;
         let name = chart.attr("aria-label").await.unwrap().unwrap_or_default();
         assert!(name.contains("the cap is $1,200.00"), "{name}");
-        let spend = chart
-            .find(thirtyfour::By::Css("polyline.spend-chart__spend"))
-            .await
-            .unwrap()
-            .attr("points")
-            .await
-            .unwrap()
-            .unwrap_or_default();
+        // A part of the chart (the drawing's lines, the labels over it) by CSS.
+        let figure = chart.find(thirtyfour::By::XPath("..")).await.unwrap();
+        let part = |css: &'static str| {
+            let figure = figure.clone();
+            async move {
+                figure
+                    .find(thirtyfour::By::Css(css))
+                    .await
+                    .unwrap_or_else(|e| panic!("{css}: {e}"))
+            }
+        };
+        let attr = |css: &'static str, name: &'static str| {
+            let part = part(css);
+            async move { part.await.attr(name).await.unwrap().unwrap_or_default() }
+        };
+        let label = |css: &'static str| {
+            let part = part(css);
+            async move { part.await.text().await.unwrap() }
+        };
+        let spend = attr("polyline.spend-chart__spend", "points").await;
         let last_y: i64 = spend
             .rsplit(' ')
             .next()
@@ -201,19 +213,6 @@ async fn the_forecast_and_its_chart_follow_the_spend() {
         // Each day is drawn at its end, on a drawing 3,200 wide.
         let today_x = ((state.today - state.cycle.start).num_days() + 1) * 3200 / days;
         let cap_x = (((crosses - state.cycle.start).num_days() + 1) * 3200 / days).min(3200);
-        let attr = |css: &'static str, name: &'static str| {
-            let chart = chart.clone();
-            async move {
-                chart
-                    .find(thirtyfour::By::Css(css))
-                    .await
-                    .unwrap_or_else(|e| panic!("{css}: {e}"))
-                    .attr(name)
-                    .await
-                    .unwrap()
-                    .unwrap_or_default()
-            }
-        };
         assert_eq!(
             attr("polyline.spend-chart__forecast", "points").await,
             format!("{today_x},192 {cap_x},0"),
@@ -228,19 +227,6 @@ async fn the_forecast_and_its_chart_follow_the_spend() {
             "0",
             "the cap at the top of the scale"
         );
-        let figure = chart.find(thirtyfour::By::XPath("..")).await.unwrap();
-        let label = |css: &'static str| {
-            let figure = figure.clone();
-            async move {
-                figure
-                    .find(thirtyfour::By::Css(css))
-                    .await
-                    .unwrap_or_else(|e| panic!("{css}: {e}"))
-                    .text()
-                    .await
-                    .unwrap()
-            }
-        };
         assert_eq!(label(".spend-chart__label--cap").await, "Cap $1,200.00");
         assert_eq!(
             label(".spend-chart__label--crossing").await,
